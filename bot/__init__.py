@@ -1,0 +1,1 @@
+"""Slack chat-ops bot that triages failed ModelArts real-time service predictions."""

@@ -1,0 +1,102 @@
+"""Command line: ``python -m bot [diagnose|lint|console] ...``.
+
+With no command and no Slack settings, the bot starts its local console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from bot.knowledge import KnowledgeBase
+from bot.matcher import Matcher
+from bot.playbook import PlaybookLoadError
+from bot.render.payload import diagnosis_dict
+from bot.render.text import render_text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+
+    def playbooks_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--playbooks", metavar="DIR", help="knowledge base folder (default: $PLAYBOOKS_DIR or ./playbooks)"
+        )
+
+    diag = sub.add_parser("diagnose", help="diagnose a pasted error (argument or stdin)")
+    diag.add_argument("text", nargs="?", help="the paste; read from stdin when absent")
+    out = diag.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--jsonl", action="store_true", help='read {"id", "text"} lines on stdin, write one object each')
+    playbooks_option(diag)
+
+    lint = sub.add_parser("lint", help="check playbooks: schema, examples, counterexamples, collisions")
+    lint.add_argument("dir", nargs="?", help="playbooks folder (default: $PLAYBOOKS_DIR or ./playbooks)")
+
+    console = sub.add_parser("console", help="local console: paste errors, read answers")
+    playbooks_option(console)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "console"
+    if command == "lint":
+        return _lint(args.dir)
+    try:
+        kb = KnowledgeBase.load(getattr(args, "playbooks", None))
+    except PlaybookLoadError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 2
+    matcher = Matcher(kb)
+    if command == "diagnose":
+        return _diagnose(matcher, args)
+    from bot.console import run_console
+
+    return run_console(matcher)
+
+
+def _diagnose(matcher: Matcher, args) -> int:
+    if args.jsonl:
+        for n, line in enumerate(sys.stdin.buffer, 1):
+            if not line.strip():
+                continue
+            try:
+                case = json.loads(line)
+                case_id, text = case.get("id"), case["text"]
+                if not isinstance(text, str):
+                    raise TypeError("text must be a string")
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                _emit({"id": None, "matched": False, "error": f"line {n}: {exc}"})
+                continue
+            _emit(diagnosis_dict(matcher.diagnose(text), case_id))
+        return 0
+    paste = args.text if args.text is not None else sys.stdin.buffer.read()
+    diagnosis = matcher.diagnose(paste)
+    if args.json:
+        _emit(diagnosis_dict(diagnosis))
+    else:
+        sys.stdout.write(render_text(diagnosis))
+    return 0
+
+
+def _emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _lint(folder: str | None) -> int:
+    from bot.lint import lint
+
+    errors, checked = lint(folder or os.environ.get("PLAYBOOKS_DIR"))
+    for error in errors:
+        print(error)
+    if errors:
+        print(f"{len(errors)} problem(s)")
+        return 1
+    print(f"ok: {checked} examples and counterexamples checked")
+    return 0

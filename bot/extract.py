@@ -1,0 +1,227 @@
+"""Reads a normalised paste and pulls out what a diagnosis stands on.
+
+Error codes in every form people write them (``APIG.0201``, ``apig 0201``, ``MR0105``,
+``ModelArts_4206``, ``APIGW.0301``), whether each sits inside an error body, the HTTP status and
+error message nearest to it, request ids, prediction URLs (host, region, service id, custom
+path), exception names, and two signals: is the paste visibly about ModelArts, and is it
+visibly about some other system. Every pattern is linear: no nested quantifiers, bounded
+repeats, so a hostile paste costs time in proportion to its (capped) length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.textnorm import normalize
+
+MAX_CODE_HITS = 200
+
+_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?P<prefix>APIGW?|Model[ _-]?Arts?|MR)(?P<sep>[._ -]?)(?P<num>\d{4})(?![0-9])"
+    r"|(?<![A-Za-z0-9])(?P<cf>CF2\.E\d{5})(?![0-9])",
+    re.IGNORECASE,
+)
+_IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}$", re.IGNORECASE)
+_STATUS = re.compile(
+    r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
+    r"|\berror code:?\s{1,3}|->\s{0,3}|\breturned\s{1,3}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}|\bupstream\s{1,3})"
+    r"(?P<a>[1-5]\d\d)\b"
+    r"|\b(?P<b>[1-5]\d\d)\s{1,4}(?:Client Error|Server Error|Unauthorized|Forbidden|Not Found|Bad Request"
+    r"|Too Many Requests|Gateway Time-?out|Request Entity Too Large|Method Not Allowed|Internal Server Error"
+    r"|Bad Gateway|Service Unavailable|Request Timeout|Proxy Authentication Required|Payload Too Large"
+    r"|URI Too Long|Not Allowed)"
+    r"|(?:^|[\s(\[])(?P<c>[1-5]\d\d)[ ,:-]{0,4}[{\[]",
+    re.IGNORECASE | re.MULTILINE,
+)
+_MESSAGE = re.compile(
+    r"""(?:error_msg|\bmsg)\\?["']?\s{0,3}[:=]\s{0,3}\\?["'](?P<m>[^"'\\\n]{1,400})""",
+    re.IGNORECASE,
+)
+_REQUEST_ID = re.compile(r"(?:request[_-]?id|x-request-id)\W{1,6}(?P<id>[0-9a-f]{32})\b", re.IGNORECASE)
+_URL = re.compile(r"""https?://(?P<host>[A-Za-z0-9.-]{1,253})(?::\d{1,5})?(?P<path>/[^\s"'<>|`)\]]{0,2000})?""")
+_APIG_REGION = re.compile(r"\.apig\.(?P<region>[a-z]{2}-[a-z]{2,12}-\d{1,2})\.")
+_INFER_PATH = re.compile(r"^/v(?P<ver>[12])/infers/(?P<sid>[0-9a-fA-F-]{36})(?P<rest>/[^?#]*)?")
+_EXCEPTION = re.compile(
+    r"\b(?:[A-Z][A-Za-z]{1,40}(?:Error|Exception|Timeout)|E(?:CONN[A-Z]{3,8}|SOCKETTIMEDOUT|TIMEDOUT|NOTFOUND|AI_AGAIN)"
+    r"|[A-Z]{2,12}(?:_[A-Z]{2,12}){2,5})\b"
+)
+_CONTEXT = re.compile(
+    r"model ?arts|\bapigw?\b|huawei ?cloud|huaweicloudapis|/v[12]/infers\b|\binfers?\b|在线服务|推理服务|华为云"
+    r"|\b(?:prediction|inference) (?:url|address|api|endpoint|tab)|real-time service|usage guides?"
+    r"|customize_service|x-auth-token|x-apig-appcode|\bappcode\b|调用指南",
+    re.IGNORECASE,
+)
+_FOREIGN = re.compile(
+    r"\baws\b|amazonaws|botocore|boto3|sagemaker|\blambda\b|azure|microsoft\.|gcloud|googleapis|google\.api"
+    r"|\bgcp\b|kubectl|kubelet|\bk8s\b|\bpods?\b|nginx|npm err|mysql|postgres|psycopg|redis|kafka|\bora-\d"
+    r"|mongo|elasticsearch|\bgit\b|github|jenkins|阿里云|aliyun",
+    re.IGNORECASE,
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class CodeHit:
+    """One error code as it stands in the paste."""
+
+    code: str
+    raw: str
+    strict: bool
+    in_body: bool
+    start: int
+    line: str
+    status: int | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class PredictionUrl:
+    """A ModelArts prediction address found in the paste."""
+
+    url: str
+    host: str
+    region: str | None
+    service_id: str | None
+    api_version: str | None
+    custom_path: str | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the extractor found in one paste."""
+
+    text: str
+    truncated: bool
+    codes: tuple[CodeHit, ...]
+    statuses: tuple[int, ...]
+    messages: tuple[str, ...]
+    request_ids: tuple[str, ...]
+    urls: tuple[PredictionUrl, ...]
+    exceptions: tuple[str, ...]
+    context: bool
+    foreign: bool
+    lang: str
+
+
+def extract(paste: str | bytes) -> Evidence:
+    """Normalise ``paste`` and extract its evidence."""
+    text, truncated = normalize(paste)
+    return Evidence(
+        text=text,
+        truncated=truncated,
+        codes=tuple(_codes(text)),
+        statuses=_unique(_status_of(m) for m in _STATUS.finditer(text)),
+        messages=_unique(m.group("m").strip() for m in _MESSAGE.finditer(text)),
+        request_ids=_unique(m.group("id").lower() for m in _REQUEST_ID.finditer(text)),
+        urls=tuple(_urls(text)),
+        exceptions=_unique(m.group(0) for m in _EXCEPTION.finditer(text)),
+        context=_CONTEXT.search(text) is not None,
+        foreign=_FOREIGN.search(text) is not None,
+        lang=_language(text),
+    )
+
+
+def normalize_code(prefix: str, num: str) -> str:
+    """``apigw`` + ``0301`` -> ``APIG.0301``; ``Modelart`` + ``4503`` -> ``ModelArts.4503``."""
+    p = prefix.lower()
+    if p.startswith("apig"):
+        return f"APIG.{num}"
+    if p.startswith("model"):
+        return f"ModelArts.{num}"
+    return f"MR.{num}"
+
+
+def _codes(text: str):
+    for n, m in enumerate(_CODE.finditer(text)):
+        if n >= MAX_CODE_HITS:
+            return
+        if m.group("cf"):
+            code, strict = m.group("cf").upper(), True
+        else:
+            code = normalize_code(m.group("prefix"), m.group("num"))
+            strict = m.group("sep") in (".", "_")
+        start = m.start()
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        yield CodeHit(
+            code=code,
+            raw=m.group(0),
+            strict=strict,
+            in_body=_IN_BODY.search(text[max(0, start - 24) : start]) is not None,
+            start=start,
+            line=line[:2000],
+            status=_nearest_status(text, line_start, line),
+            message=_message_in(line),
+        )
+
+
+def _nearest_status(text: str, line_start: int, line: str) -> int | None:
+    """The status on the code's own line, else on the three lines before it, else after."""
+    m = _STATUS.search(line)
+    if m:
+        return _status_of(m)
+    before = text[max(0, line_start - 600) : line_start].split("\n")[-4:]
+    for prev in reversed(before):
+        m = _STATUS.search(prev)
+        if m:
+            return _status_of(m)
+    after = text[line_start + len(line) : line_start + len(line) + 300].split("\n")[:3]
+    for nxt in after:
+        m = _STATUS.search(nxt)
+        if m:
+            return _status_of(m)
+    return None
+
+
+def _message_in(line: str) -> str | None:
+    m = _MESSAGE.search(line)
+    return m.group("m").strip() if m else None
+
+
+def _status_of(m: re.Match) -> int:
+    return int(m.group("a") or m.group("b") or m.group("c"))
+
+
+def _urls(text: str):
+    seen = set()
+    for m in _URL.finditer(text):
+        host, path = m.group("host").lower().rstrip("."), m.group("path") or ""
+        if not (host.endswith("huaweicloudapis.com") or ".apig." in host or "/infers/" in path):
+            continue
+        url = m.group(0).rstrip(".,;")
+        if url in seen:
+            continue
+        seen.add(url)
+        region = _APIG_REGION.search(host + ".")
+        infer = _INFER_PATH.match(path)
+        rest = infer.group("rest") if infer else None
+        yield PredictionUrl(
+            url=url,
+            host=host,
+            region=region.group("region") if region else None,
+            service_id=infer.group("sid").lower() if infer else None,
+            api_version=f"v{infer.group('ver')}" if infer else None,
+            custom_path=rest if rest and rest != "/" else None,
+        )
+        if len(seen) >= 20:
+            return
+
+
+def _language(text: str) -> str:
+    sample = text[:4000]
+    cjk = len(_CJK.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    return "zh" if cjk >= 4 and cjk >= 0.2 * (cjk + latin) else "en"
+
+
+def _unique(items, limit: int = 20) -> tuple:
+    out: list = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+            if len(out) >= limit:
+                break
+    return tuple(out)

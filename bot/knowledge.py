@@ -1,0 +1,85 @@
+"""The knowledge base: every playbook of a folder, checked together and indexed for matching."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.message_index import MessageIndex
+from bot.playbook import FAMILY_SUFFIX, Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "playbooks"
+
+
+def default_dir() -> Path:
+    """``$PLAYBOOKS_DIR`` if set, else the playbooks shipped with the bot."""
+    return Path(os.environ.get("PLAYBOOKS_DIR") or DEFAULT_DIR)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a known message points at."""
+
+    playbook: Playbook
+    variant: Variant | None
+
+
+class KnowledgeBase:
+    """Playbooks by code, families by prefix, and the message index."""
+
+    def __init__(self, playbooks: list[Playbook], root: Path | None = None):
+        self.root = root
+        self.playbooks: dict[str, Playbook] = {p.code: p for p in playbooks}
+        self._by_lower = {code.lower(): p for code, p in self.playbooks.items()}
+        entries: list[tuple[str, Entry]] = []
+        for p in playbooks:
+            variant_messages = {m for v in p.variants for m in v.messages}
+            for m in p.messages:
+                if m not in variant_messages:
+                    entries.append((m, Entry(p, None)))
+            for v in p.variants:
+                entries.extend((m, Entry(p, v)) for m in v.messages)
+        self.messages: MessageIndex[Entry] = MessageIndex(entries)
+        self.with_symptoms = tuple(p for p in playbooks if p.symptoms or any(v.symptoms for v in p.variants))
+
+    def __len__(self) -> int:
+        return len(self.playbooks)
+
+    def get(self, code: str) -> Playbook | None:
+        return self._by_lower.get(code.lower())
+
+    def family(self, code: str) -> Playbook | None:
+        """The family playbook for a code with none of its own (``APIG.0606`` -> ``APIG.XXXX``)."""
+        prefix = code.split(".", 1)[0]
+        return self._by_lower.get((prefix + FAMILY_SUFFIX).lower())
+
+    @classmethod
+    def load(cls, folder: Path | str | None = None) -> KnowledgeBase:
+        """Load every ``*.yaml`` below ``folder``; raise ``PlaybookLoadError`` listing all problems."""
+        root = Path(folder) if folder else default_dir()
+        if not root.is_dir():
+            raise PlaybookLoadError([PlaybookError(str(root), 1, "no such playbooks folder")])
+        playbooks, errors, seen = [], [], {}
+        for path in sorted(root.rglob("*.yaml")):
+            try:
+                playbook = read_playbook(path, root)
+            except PlaybookLoadError as exc:
+                errors.extend(exc.errors)
+                continue
+            key = playbook.code.lower()
+            if key in seen:
+                errors.append(PlaybookError(playbook.path, 1, f"code {playbook.code} is also defined in {seen[key]}"))
+                continue
+            seen[key] = playbook.path
+            playbooks.append(playbook)
+        for p in playbooks:
+            for i, code in enumerate(p.related):
+                if code.lower() not in seen:
+                    line = line_of((root / p.path).read_text(encoding="utf-8"), ["related", i])
+                    errors.append(PlaybookError(p.path, line, f"related code {code} has no playbook"))
+        if errors:
+            raise PlaybookLoadError(errors)
+        if not playbooks:
+            raise PlaybookLoadError([PlaybookError(str(root), 1, "no playbooks (*.yaml) in this folder")])
+        return cls(playbooks, root)

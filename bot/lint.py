@@ -1,0 +1,64 @@
+"""``python -m bot lint``: checks a knowledge base the way CI and editors need.
+
+Schema and YAML errors, every example resolving to its own playbook (and variant) with a
+margin over the runner-up, no counterexample resolving to its playbook, no duplicate codes.
+Each problem names file and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.knowledge import KnowledgeBase
+from bot.matcher import Matcher
+from bot.playbook import PlaybookError, PlaybookLoadError, line_of
+
+MARGIN = 0.05
+
+
+def lint(folder: Path | str | None = None) -> tuple[list[PlaybookError], int]:
+    """Return the problems found and the number of examples checked."""
+    try:
+        kb = KnowledgeBase.load(folder)
+    except PlaybookLoadError as exc:
+        return exc.errors, 0
+    matcher = Matcher(kb)
+    errors: list[PlaybookError] = []
+    checked = 0
+    for playbook in kb.playbooks.values():
+        text = (kb.root / playbook.path).read_text(encoding="utf-8")
+        for i, example in enumerate(playbook.examples):
+            checked += 1
+            problem = _example_problem(matcher, playbook.code, example)
+            if problem:
+                errors.append(PlaybookError(playbook.path, line_of(text, ["examples", i]), problem))
+        for i, counter in enumerate(playbook.counterexamples):
+            checked += 1
+            d = matcher.diagnose(counter)
+            if d.matched and d.best.playbook.code == playbook.code:
+                errors.append(
+                    PlaybookError(
+                        playbook.path,
+                        line_of(text, ["counterexamples", i]),
+                        f"counterexample resolves to this playbook ({d.best.why})",
+                    )
+                )
+    return errors, checked
+
+
+def _example_problem(matcher: Matcher, code: str, example) -> str | None:
+    d = matcher.diagnose(example.text)
+    best = d.best
+    if best is None or not d.matched:
+        why = f" (best: {best.playbook.code} at {best.confidence:.2f})" if best else ""
+        return f"example does not resolve to any playbook{why}"
+    if best.playbook.code != code:
+        return f"example resolves to {best.playbook.code} instead ({best.why})"
+    if example.variant and (best.variant is None or best.variant.id != example.variant):
+        got = best.variant.id if best.variant else "no variant"
+        return f"example resolves to {got} instead of variant {example.variant} ({best.why})"
+    runner_up = next((c for c in d.others if c.playbook.code != code), None)
+    if runner_up and best.confidence - runner_up.confidence < MARGIN:
+        other = runner_up.playbook.code
+        return f"example is ambiguous: {other} scores {runner_up.confidence:.2f} vs {best.confidence:.2f}"
+    return None

@@ -1,0 +1,224 @@
+"""Playbooks: one YAML file each, validated against ``playbooks/schema.json``, loaded into
+typed, immutable objects.
+
+A broken file never half-loads: every problem becomes a ``PlaybookError`` that names the file
+and the line, so the person editing it can go straight there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastjsonschema
+import yaml
+
+try:  # the C loader is several times faster; fall back where libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "playbooks" / "schema.json"
+FAMILY_SUFFIX = ".XXXX"
+LAYERS = ("client", "apig", "dispatcher", "model")
+
+
+@dataclass(frozen=True)
+class PlaybookError:
+    """A problem in a playbook file, located to the line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class PlaybookLoadError(Exception):
+    """Raised when a knowledge base has errors; carries all of them."""
+
+    def __init__(self, errors: list[PlaybookError]):
+        self.errors = errors
+        super().__init__("\n".join(map(str, errors)))
+
+
+@dataclass(frozen=True)
+class Symptom:
+    """A regular expression that points at a playbook without a code."""
+
+    source: str
+    pattern: re.Pattern
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One cause of a code, told apart by status, message and symptoms."""
+
+    id: str
+    title: str
+    cause: str
+    steps: tuple[str, ...]
+    http_status: tuple[int, ...] = ()
+    messages: tuple[str, ...] = ()
+    symptoms: tuple[Symptom, ...] = ()
+    title_zh: str | None = None
+    cause_zh: str | None = None
+    steps_zh: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Example:
+    """A paste that must resolve to its playbook (and variant, when named)."""
+
+    text: str
+    variant: str | None = None
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """What the bot knows about one error code or code-less symptom."""
+
+    code: str
+    title: str
+    layer: str
+    cause: str
+    steps: tuple[str, ...]
+    path: str
+    http_status: tuple[int, ...] = ()
+    messages: tuple[str, ...] = ()
+    symptoms: tuple[Symptom, ...] = ()
+    needs_context: bool = False
+    links: tuple[tuple[str, str], ...] = ()
+    related: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    examples: tuple[Example, ...] = ()
+    counterexamples: tuple[str, ...] = ()
+    title_zh: str | None = None
+    cause_zh: str | None = None
+    steps_zh: tuple[str, ...] = field(default=())
+
+    @property
+    def is_family(self) -> bool:
+        return self.code.endswith(FAMILY_SUFFIX)
+
+    def variant(self, variant_id: str | None) -> Variant | None:
+        return next((v for v in self.variants if v.id == variant_id), None)
+
+
+_validator = None
+
+
+def _validate(doc) -> None:
+    global _validator
+    if _validator is None:
+        _validator = fastjsonschema.compile(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    _validator(doc)
+
+
+def read_playbook(path: Path, root: Path | None = None) -> Playbook:
+    """Load and validate one file; raise ``PlaybookLoadError`` naming file and line."""
+    shown = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlaybookLoadError([PlaybookError(shown, 1, f"cannot read: {exc}")]) from None
+    try:
+        doc = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PlaybookLoadError([PlaybookError(shown, line, f"invalid YAML: {problem}")]) from None
+    try:
+        _validate(doc)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        where = [p for p in exc.path[1:]]
+        message = exc.message.replace("data.", "", 1).replace("data ", "playbook ", 1)
+        raise PlaybookLoadError([PlaybookError(shown, line_of(text, where), message)]) from None
+    errors: list[PlaybookError] = []
+    if path.name != f"{doc['code']}.yaml":
+        errors.append(PlaybookError(shown, line_of(text, ["code"]), f"file must be named {doc['code']}.yaml"))
+
+    def symptoms(items, where) -> tuple[Symptom, ...]:
+        out = []
+        for i, src in enumerate(items or ()):
+            try:
+                out.append(Symptom(src, re.compile(src, re.IGNORECASE)))
+            except re.error as exc:
+                errors.append(PlaybookError(shown, line_of(text, [*where, i]), f"bad symptom regex: {exc}"))
+        return tuple(out)
+
+    variants = []
+    for i, v in enumerate(doc.get("variants") or ()):
+        if any(v["id"] == seen.id for seen in variants):
+            errors.append(PlaybookError(shown, line_of(text, ["variants", i, "id"]), f"duplicate variant id {v['id']}"))
+        variants.append(
+            Variant(
+                id=v["id"],
+                title=v["title"],
+                cause=v["cause"].strip(),
+                steps=tuple(v["steps"]),
+                http_status=tuple(v.get("http_status") or ()),
+                messages=tuple(m.strip() for m in v.get("messages") or ()),
+                symptoms=symptoms(v.get("symptoms"), ["variants", i, "symptoms"]),
+                title_zh=v.get("title_zh"),
+                cause_zh=(v.get("cause_zh") or "").strip() or None,
+                steps_zh=tuple(v.get("steps_zh") or ()),
+            )
+        )
+    examples = []
+    for i, ex in enumerate(doc["examples"]):
+        example = Example(ex) if isinstance(ex, str) else Example(ex["text"], ex.get("variant"))
+        if example.variant and not any(v.id == example.variant for v in variants):
+            errors.append(
+                PlaybookError(shown, line_of(text, ["examples", i]), f"example names unknown variant {example.variant}")
+            )
+        examples.append(example)
+    playbook = Playbook(
+        code=doc["code"],
+        title=doc["title"],
+        layer=doc["layer"],
+        cause=doc["cause"].strip(),
+        steps=tuple(doc["steps"]),
+        path=shown,
+        http_status=tuple(doc.get("http_status") or ()),
+        messages=tuple(m.strip() for m in doc.get("messages") or ()),
+        symptoms=symptoms(doc.get("symptoms"), ["symptoms"]),
+        needs_context=bool(doc.get("needs_context", False)),
+        links=tuple((link["title"], link["url"]) for link in doc.get("links") or ()),
+        related=tuple(doc.get("related") or ()),
+        variants=tuple(variants),
+        examples=tuple(examples),
+        counterexamples=tuple(doc.get("counterexamples") or ()),
+        title_zh=doc.get("title_zh"),
+        cause_zh=(doc.get("cause_zh") or "").strip() or None,
+        steps_zh=tuple(doc.get("steps_zh") or ()),
+    )
+    if errors:
+        raise PlaybookLoadError(errors)
+    return playbook
+
+
+def line_of(text: str, where: list) -> int:
+    """1-based line of the YAML node at ``where`` (keys and indexes), or of its deepest parent."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return 1
+    line = node.start_mark.line + 1 if node is not None else 1
+    for step in where:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == str(step)), None)
+            if pair is None:
+                break
+            node = pair[1]
+        elif isinstance(node, yaml.SequenceNode) and str(step).isdigit() and int(step) < len(node.value):
+            node = node.value[int(step)]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line

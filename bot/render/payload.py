@@ -1,0 +1,32 @@
+"""Diagnosis as a JSON-ready dict: the contract of ``diagnose --json`` and ``--jsonl``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from bot.findings import Diagnosis
+
+
+def diagnosis_dict(d: Diagnosis, case_id=None) -> dict:
+    """The fields other tools build on: keep their names."""
+    best = d.best
+    ev = d.evidence
+    return {
+        "id": case_id,
+        "matched": d.matched,
+        "playbook": best.playbook.code if best else None,
+        "code": best.code if best else None,
+        "variant": best.variant.id if best and best.variant else None,
+        "layer": best.playbook.layer if best else None,
+        "confidence": best.confidence if best else 0.0,
+        "why": best.why if best else "no error code, known message or symptom found",
+        "title": best.title if best else None,
+        "cause": best.cause if best else None,
+        "steps": list(best.steps) if best else [],
+        "others": [c.playbook.code for c in d.others],
+        "links": [{"title": t, "url": u} for t, u in best.playbook.links] if best else [],
+        "lang": ev.lang,
+        "request_ids": list(ev.request_ids),
+        "urls": [asdict(u) for u in ev.urls],
+        "truncated": ev.truncated,
+    }

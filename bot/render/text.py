@@ -1,0 +1,53 @@
+"""Diagnosis as plain text for a terminal: the console mode and ``diagnose`` without flags."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.findings import Diagnosis
+
+LAYER_NAMES = {
+    "client": "client / network",
+    "apig": "API Gateway (APIG)",
+    "dispatcher": "ModelArts dispatcher",
+    "model": "model service",
+}
+ASK_BETTER = (
+    "Paste the whole response: the HTTP status line and the JSON body (error_code, error_msg), or the full traceback."
+)
+
+
+def render_text(d: Diagnosis, width: int = 100) -> str:
+    best = d.best
+    if best is None:
+        return "No known ModelArts prediction error found.\n" + ASK_BETTER + "\n"
+    out = []
+    if not d.matched:
+        out.append("Not sure this is a ModelArts prediction error. Closest match:")
+    head = best.code or best.playbook.code
+    title_zh, cause_zh = best.zh()
+    zh = d.evidence.lang == "zh"
+    title = f"{best.title} ({title_zh})" if zh and title_zh else best.title
+    out.append(f"{head} · {LAYER_NAMES[best.playbook.layer]} · {title}")
+    out.append(f"confidence {best.confidence:.2f} - {best.why}")
+    out.append("")
+    out.append(_wrap("Cause: " + best.cause, width))
+    if zh and cause_zh:
+        out.append(_wrap("原因: " + cause_zh, width))
+    out.append("Fix:")
+    for n, step in enumerate(best.steps, 1):
+        out.append(_wrap(f"{n}. {step}", width, indent="   "))
+    if best.playbook.links:
+        out.append("Links:")
+        out.extend(f"  - {title}: {url}" for title, url in best.playbook.links)
+    if d.others:
+        out.append("Also in this paste: " + ", ".join(f"{c.playbook.code} ({c.title})" for c in d.others))
+    if d.evidence.truncated:
+        out.append("(the paste was long; only its beginning was read)")
+    if not d.matched:
+        out.append(ASK_BETTER)
+    return "\n".join(out) + "\n"
+
+
+def _wrap(text: str, width: int, indent: str = "  ") -> str:
+    return textwrap.fill(text, width=width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
