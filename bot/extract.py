@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.textnorm import normalize
 
 MAX_CODE_HITS = 200
+LINE_REACH = 600
 
 _CODE = re.compile(
     r"(?<![A-Za-z0-9])(?P<prefix>APIGW?|Model[ _-]?Arts?|MR)(?P<sep>[._ -]?)(?P<num>\d{4})(?![0-9])"
@@ -23,16 +24,19 @@ _CODE = re.compile(
     re.IGNORECASE,
 )
 _IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}$", re.IGNORECASE)
-_STATUS = re.compile(
+_NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
+_STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\berror code:?\s{1,3}|->\s{0,3}|\breturned\s{1,3}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}|\bupstream\s{1,3})"
-    r"(?P<a>[1-5]\d\d)\b"
-    r"|\b(?P<b>[1-5]\d\d)\s{1,4}(?:Client Error|Server Error|Unauthorized|Forbidden|Not Found|Bad Request"
-    r"|Too Many Requests|Gateway Time-?out|Request Entity Too Large|Method Not Allowed|Internal Server Error"
-    r"|Bad Gateway|Service Unavailable|Request Timeout|Proxy Authentication Required|Payload Too Large"
-    r"|URI Too Long|Not Allowed)"
-    r"|(?:^|[\s(\[])(?P<c>[1-5]\d\d)[ ,:-]{0,4}[{\[]",
-    re.IGNORECASE | re.MULTILINE,
+    r"|\berror code:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|\breturned\s{1,3}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\bupstream\s{1,3})$",
+    re.IGNORECASE,
+)
+_STATUS_AFTER = re.compile(
+    r"\s{1,4}(?:Client Error|Server Error|Unauthorized|Forbidden|Not Found|Bad Request|Too Many Requests"
+    r"|Gateway Time-?out|Request Entity Too Large|Method Not Allowed|Internal Server Error|Bad Gateway"
+    r"|Service Unavailable|Request Timeout|Proxy Authentication Required|Payload Too Large|URI Too Long|Not Allowed)"
+    r"|[ ,:-]{0,4}[{\[]",
+    re.IGNORECASE,
 )
 _MESSAGE = re.compile(
     r"""(?:error_msg|\bmsg)\\?["']?\s{0,3}[:=]\s{0,3}\\?["'](?P<m>[^"'\\\n]{1,400})""",
@@ -46,18 +50,20 @@ _EXCEPTION = re.compile(
     r"\b(?:[A-Z][A-Za-z]{1,40}(?:Error|Exception|Timeout)|E(?:CONN[A-Z]{3,8}|SOCKETTIMEDOUT|TIMEDOUT|NOTFOUND|AI_AGAIN)"
     r"|[A-Z]{2,12}(?:_[A-Z]{2,12}){2,5})\b"
 )
-_CONTEXT = re.compile(
-    r"model ?arts|\bapigw?\b|huawei ?cloud|huaweicloudapis|/v[12]/infers\b|\binfers?\b|在线服务|推理服务|华为云"
-    r"|\b(?:prediction|inference) (?:url|address|api|endpoint|tab)|real-time service|usage guides?"
-    r"|customize_service|x-auth-token|x-apig-appcode|\bappcode\b|调用指南",
-    re.IGNORECASE,
-)
-_FOREIGN = re.compile(
-    r"\baws\b|amazonaws|botocore|boto3|sagemaker|\blambda\b|azure|microsoft\.|gcloud|googleapis|google\.api"
-    r"|\bgcp\b|kubectl|kubelet|\bk8s\b|\bpods?\b|nginx|npm err|mysql|postgres|psycopg|redis|kafka|\bora-\d"
-    r"|mongo|elasticsearch|\bgit\b|github|jenkins|阿里云|aliyun",
-    re.IGNORECASE,
-)
+_WORDS = re.compile(r"[a-z0-9]+")
+_CONTEXT_WORDS = frozenset({"modelarts", "apig", "apigw", "huaweicloud", "huaweicloudapis", "infers", "appcode"})
+_CONTEXT_PHRASES = (
+    "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service",
+    "usage guide", "在线服务", "推理服务", "华为云", "调用指南",
+    *(f"{a} {b}" for a in ("prediction", "inference") for b in ("url", "address", "api", "endpoint", "tab")),
+)  # fmt: skip
+_FOREIGN_WORDS = frozenset(
+    {"aws", "amazonaws", "botocore", "boto3", "sagemaker", "lambda", "azure", "gcloud", "googleapis", "gcp",
+     "kubectl", "kubelet", "k8s", "pod", "pods", "nginx", "mysql", "postgres", "postgresql", "psycopg2", "redis",
+     "kafka", "mongo", "mongodb", "mongoservererror", "elasticsearch", "git", "github", "jenkins", "aliyun",
+     "apigee"}
+)  # fmt: skip
+_FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -101,26 +107,35 @@ class Evidence:
     urls: tuple[PredictionUrl, ...]
     exceptions: tuple[str, ...]
     context: bool
+    """Visibly about ModelArts (prediction URL, ModelArts/APIG words, its headers, 在线服务...)."""
     foreign: bool
+    """Visibly about another system (AWS, Kubernetes, nginx...); only looked for without context."""
     lang: str
 
 
 def extract(paste: str | bytes) -> Evidence:
     """Normalise ``paste`` and extract its evidence."""
     text, truncated = normalize(paste)
+    lower = text.lower()
+    words = set(_WORDS.findall(lower))
+    context = _mentions(lower, words, _CONTEXT_WORDS, _CONTEXT_PHRASES)
     return Evidence(
         text=text,
         truncated=truncated,
         codes=tuple(_codes(text)),
-        statuses=_unique(_status_of(m) for m in _STATUS.finditer(text)),
+        statuses=_unique(_statuses(text)),
         messages=_unique(m.group("m").strip() for m in _MESSAGE.finditer(text)),
         request_ids=_unique(m.group("id").lower() for m in _REQUEST_ID.finditer(text)),
         urls=tuple(_urls(text)),
         exceptions=_unique(m.group(0) for m in _EXCEPTION.finditer(text)),
-        context=_CONTEXT.search(text) is not None,
-        foreign=_FOREIGN.search(text) is not None,
+        context=context,
+        foreign=not context and _mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES),
         lang=_language(text),
     )
+
+
+def _mentions(lower: str, words: set[str], vocabulary: frozenset[str], phrases: tuple[str, ...]) -> bool:
+    return not words.isdisjoint(vocabulary) or any(p in lower for p in phrases)
 
 
 def normalize_code(prefix: str, num: str) -> str:
@@ -143,46 +158,51 @@ def _codes(text: str):
             code = normalize_code(m.group("prefix"), m.group("num"))
             strict = m.group("sep") in (".", "_")
         start = m.start()
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", start)
-        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        # the code's line, clipped around it: a 100 KB one-line paste must not cost 100 KB per hit
+        line_start = max(text.rfind("\n", 0, start) + 1, start - LINE_REACH)
+        line_end = text.find("\n", start, start + LINE_REACH)
+        line = text[line_start : line_end if line_end >= 0 else min(len(text), start + LINE_REACH)]
         yield CodeHit(
             code=code,
             raw=m.group(0),
             strict=strict,
             in_body=_IN_BODY.search(text[max(0, start - 24) : start]) is not None,
             start=start,
-            line=line[:2000],
+            line=line,
             status=_nearest_status(text, line_start, line),
             message=_message_in(line),
         )
 
 
+def _statuses(text: str):
+    """HTTP statuses: three-digit numbers that HTTP-ish words stand around."""
+    for m in _NUMBER.finditer(text):
+        start, end = m.span()
+        before = text[max(0, start - 24) : start]
+        if _STATUS_BEFORE.search(before) or (
+            (not before or before[-1] in " \t\n([") and _STATUS_AFTER.match(text, end, end + 40)
+        ):
+            yield int(m.group(0))
+
+
 def _nearest_status(text: str, line_start: int, line: str) -> int | None:
     """The status on the code's own line, else on the three lines before it, else after."""
-    m = _STATUS.search(line)
-    if m:
-        return _status_of(m)
+    for status in _statuses(line):
+        return status
     before = text[max(0, line_start - 600) : line_start].split("\n")[-4:]
     for prev in reversed(before):
-        m = _STATUS.search(prev)
-        if m:
-            return _status_of(m)
+        for status in _statuses(prev):
+            return status
     after = text[line_start + len(line) : line_start + len(line) + 300].split("\n")[:3]
     for nxt in after:
-        m = _STATUS.search(nxt)
-        if m:
-            return _status_of(m)
+        for status in _statuses(nxt):
+            return status
     return None
 
 
 def _message_in(line: str) -> str | None:
     m = _MESSAGE.search(line)
     return m.group("m").strip() if m else None
-
-
-def _status_of(m: re.Match) -> int:
-    return int(m.group("a") or m.group("b") or m.group("c"))
 
 
 def _urls(text: str):
@@ -214,7 +234,7 @@ def _language(text: str) -> str:
     sample = text[:4000]
     cjk = len(_CJK.findall(sample))
     latin = len(_LATIN.findall(sample))
-    return "zh" if cjk >= 4 and cjk >= 0.2 * (cjk + latin) else "en"
+    return "zh" if cjk >= 6 or (cjk >= 2 and cjk >= 0.3 * (cjk + latin)) else "en"
 
 
 def _unique(items, limit: int = 20) -> tuple:

@@ -24,6 +24,9 @@ SYMPTOM = 0.8
 VARIANT_MIN = 60.0
 VARIANT_MARGIN = 5.0
 FALLBACK_SCAN = 20_000
+LAST_HITS = 10
+SECONDARY = 0.8
+"""Weight of a code-less match when the paste also carries codes: it can only be an 'other'."""
 
 
 class Matcher:
@@ -38,9 +41,10 @@ class Matcher:
         for candidate in self._by_code(ev):
             _keep(found, candidate)
         view = PasteView(ev.text)
-        for candidate in self._by_message(ev, view):
+        coded = list(found.values())
+        for candidate in self._by_message(ev, view, coded):
             _keep(found, candidate, only_new=True)
-        for candidate in self._by_symptom(ev):
+        for candidate in self._by_symptom(ev, coded):
             _keep(found, candidate, only_new=True)
         ranked = sorted(found.values(), key=lambda c: c.confidence + (0.03 if c.in_body else 0.0), reverse=True)
         return Diagnosis(ev, tuple(ranked))
@@ -77,7 +81,7 @@ class Matcher:
             confidence += 0.04
             reasons.append(f"'{_short(phrase)}'")
         if symptom:
-            reasons.append(f"log '{_short(symptom)}'")
+            reasons.append(f"symptom '{_short(symptom)}'")
         return Candidate(
             playbook=playbook,
             variant=variant,
@@ -94,7 +98,7 @@ class Matcher:
             status = ev.statuses[0]
         if not playbook.variants:
             return None, status, None, None
-        for hit in reversed(hits):
+        for hit in reversed(hits[-LAST_HITS:]):
             text = hit.message or hit.line
             picked = _decide(playbook.variants, text, hit.message is not None, hit.status or status, ev.text)
             if picked:
@@ -106,12 +110,18 @@ class Matcher:
 
     # -- messages and symptoms ----------------------------------------------------------------
 
-    def _by_message(self, ev: Evidence, view: PasteView):
+    def _by_message(self, ev: Evidence, view: PasteView, coded: list[Candidate]):
         for hit in self.kb.messages.find(view):
             playbook, variant = hit.payload.playbook, hit.payload.variant
             if not ev.context and (hit.generic or playbook.needs_context or ev.foreign):
                 continue
+            if any(_explains(c.playbook, hit.message) for c in coded) or any(
+                h.raw.lower() in hit.window for h in ev.codes
+            ):
+                continue  # the text stands beside a code, or is that code's own text: the code decides
             confidence = 0.55 + 0.4 * (hit.score - 80) / 20 - (0.0 if ev.context else 0.05)
+            if coded:
+                confidence *= SECONDARY
             yield Candidate(
                 playbook=playbook,
                 variant=variant,
@@ -120,20 +130,24 @@ class Matcher:
                 why=f"message '{_short(hit.message)}' (similarity {hit.score:.0f}%)",
             )
 
-    def _by_symptom(self, ev: Evidence):
-        if not ev.context:
-            return
+    def _by_symptom(self, ev: Evidence, coded: list[Candidate]):
+        if not ev.context or any(h.strict for h in ev.codes):
+            return  # symptoms speak for pastes without a well-formed code; with one, the code decides
         for playbook in self.kb.with_symptoms:
-            found = _first_symptom(playbook.symptoms, ev.text)
             variant = None
+            found = _first_symptom(playbook.symptoms, ev.text)
             if found is None:
                 for v in playbook.variants:
                     found = _first_symptom(v.symptoms, ev.text)
                     if found:
                         variant = v
                         break
-            if found:
-                yield Candidate(playbook, variant, None, SYMPTOM, f"symptom '{_short(found)}' + ModelArts context")
+            if found is None or any(found in h.line for h in ev.codes):
+                continue  # a symptom inside a coded error line is that error's wording, not a second error
+            confidence = SYMPTOM * (SECONDARY if coded else 1.0)
+            yield Candidate(
+                playbook, variant, None, round(confidence, 2), f"symptom '{_short(found)}' + ModelArts context"
+            )
 
 
 def _decide(variants: tuple[Variant, ...], text: str, exact: bool, status: int | None, full: str):
@@ -160,7 +174,7 @@ def _decide(variants: tuple[Variant, ...], text: str, exact: bool, status: int |
                 score += 20
         symptom = _first_symptom(v.symptoms, full)
         if symptom:
-            score += 30
+            score += 60  # an author-written sign of this very cause
         scored.append((score, v, phrase, symptom))
     scored.sort(key=lambda s: s[0], reverse=True)
     best = scored[0]
@@ -177,6 +191,13 @@ def _best_phrase(messages: tuple[str, ...], hits: list[CodeHit]) -> str | None:
             if fuzz.partial_ratio(default_process(m), text) >= 85:
                 return m
     return None
+
+
+def _explains(playbook: Playbook, message: str) -> bool:
+    """Does ``playbook`` (or one of its variants) return this same message?"""
+    target = default_process(message)
+    texts = playbook.messages + tuple(m for v in playbook.variants for m in v.messages)
+    return any(fuzz.ratio(default_process(m), target) >= 90 for m in texts)
 
 
 def _first_symptom(symptoms, text: str) -> str | None:

@@ -55,7 +55,9 @@ _STOP = frozenset(
 )
 MAX_LINES = 5000
 GENERIC_WORDS = 4
-"""A message of this many words or fewer is too generic to trust without ModelArts context."""
+"""A message of this many words or fewer ("Request entity too large") is too generic to trust
+without ModelArts context: other servers print it too."""
+_ANY_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def words(text: str) -> list[str]:
@@ -70,6 +72,8 @@ class MessageHit(Generic[T]):
     payload: T
     score: float
     generic: bool
+    window: str
+    """The paste's line(s) where it was found."""
 
 
 class PasteView:
@@ -131,7 +135,7 @@ class MessageIndex(Generic[T]):
             score = fuzz.partial_ratio(self._processed[i], default_process(window))
             if score >= self.verify:
                 text, payload = self.entries[i]
-                hits.append(MessageHit(text, payload, score, len(self._words[i]) <= GENERIC_WORDS))
+                hits.append(MessageHit(text, payload, score, len(_ANY_WORD.findall(text)) <= GENERIC_WORDS, window))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits
 

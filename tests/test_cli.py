@@ -90,7 +90,7 @@ def test_lint_exit_codes(tmp_path):
     )
     bad = bot("lint", str(tmp_path))
     assert bad.returncode == 1
-    assert "MR.0999.yaml:7: example does not resolve to any playbook" in bad.stdout.decode()
+    assert "MR.0999.yaml:6: example does not resolve to any playbook" in bad.stdout.decode()
 
 
 def test_console_reads_a_piped_paste():

@@ -67,7 +67,7 @@ def test_symptom_in_logs_picks_the_crash_loop_variant(matcher):
         'service is able to process the request without timeout. "}'
     )
     best = answer(matcher, text)
-    assert best.variant.id == "crash-loop" and "Booting worker" in best.why
+    assert best.variant.id == "crash-loop" and "symptom 'Booting worker" in best.why
 
 
 @pytest.mark.parametrize(

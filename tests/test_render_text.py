@@ -1,0 +1,27 @@
+"""Console text and JSON renderings of a diagnosis, pinned by golden files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.render.payload import diagnosis_dict
+from bot.render.text import render_text
+from tests.golden_cases import CASES, check_golden
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_text_rendering(matcher, name):
+    check_golden(f"text/{name}.txt", render_text(matcher.diagnose(CASES[name])))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_json_rendering(matcher, name):
+    rendered = json.dumps(diagnosis_dict(matcher.diagnose(CASES[name]), name), ensure_ascii=False, indent=2)
+    check_golden(f"json/{name}.json", rendered + "\n")
+
+
+def test_chinese_paste_gets_the_chinese_cause_too(matcher):
+    text = render_text(matcher.diagnose(CASES["zh-apig-0301-decrypt"]))
+    assert "原因: " in text and "Cause: " in text
