@@ -15,6 +15,7 @@ from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
 from bot.render.payload import diagnosis_dict
 from bot.render.text import render_text
+from bot.settings import Settings, SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,14 +39,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="local console: paste errors, read answers")
     playbooks_option(console)
+
+    serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--socket", dest="mode", action="store_const", const="socket", help="force Socket Mode")
+    mode.add_argument("--http", dest="mode", action="store_const", const="http", help="force HTTP mode")
+    serve.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    playbooks_option(serve)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = args.command or "console"
+    command = args.command
     if command == "lint":
         return _lint(args.dir)
+    if command in ("serve", None):
+        try:
+            settings = Settings.from_env()
+            if command == "serve" or settings.has_slack:
+                return _serve(settings, getattr(args, "mode", None), getattr(args, "port", None), args)
+        except SettingsError as exc:
+            print(f"Cannot start the Slack bot:\n{exc}", file=sys.stderr)
+            return 2
     try:
         kb = KnowledgeBase.load(getattr(args, "playbooks", None))
     except PlaybookLoadError as exc:
@@ -58,6 +74,23 @@ def main(argv: list[str] | None = None) -> int:
     from bot.console import run_console
 
     return run_console(matcher)
+
+
+def _serve(settings: Settings, mode: str | None, port: int | None, args) -> int:
+    from bot.logs import setup_logging
+    from bot.runtime import serve_http, serve_socket
+
+    mode = settings.mode(mode)
+    settings.check(mode)
+    setup_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    playbooks = getattr(args, "playbooks", None)
+    try:
+        KnowledgeBase.load(playbooks)
+    except PlaybookLoadError as exc:
+        raise SettingsError("the knowledge base has errors:\n" + "\n".join(map(str, exc.errors))) from None
+    if mode == "socket":
+        return serve_socket(settings, playbooks)
+    return serve_http(settings, port or settings.port, playbooks)
 
 
 def _diagnose(matcher: Matcher, args) -> int:

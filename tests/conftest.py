@@ -1,14 +1,24 @@
-"""Shared fixtures: the shipped knowledge base and a matcher over it."""
+"""Shared fixtures: the shipped knowledge base, a matcher, and a running Slack bot against a mock Web API."""
 
 from __future__ import annotations
 
 import json
+import os
+import threading
+from dataclasses import dataclass
 from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from bot.slack.web import slack_wsgi
+from tests.doubles.slack_api import MockSlackAPI
+from tests.doubles.slack_requests import SECRET
 
 DATA = Path(__file__).parent / "data"
 
@@ -30,3 +40,66 @@ def read_jsonl(name: str) -> list[dict]:
 def chatter() -> list[str]:
     lines = (DATA / "chatter.txt").read_text(encoding="utf-8").splitlines()
     return [line.replace("\\n", "\n") for line in lines if line.strip() and not line.startswith("#")]
+
+
+# -- Slack: a running bot (real Bolt app behind a real HTTP server) against the mock Web API --------
+
+
+ENV_TO_CLEAR = ("PLAYBOOKS_DIR", "PORT", "HEALTH_PORT", "STATE_URL", "SERVICES_FILE")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    """No Slack settings or proxies from the machine leak into a test (a proxy would hijack loopback calls)."""
+    for name in list(os.environ):
+        if name.startswith("SLACK_") or name.lower().endswith("_proxy") or name in ENV_TO_CLEAR:
+            monkeypatch.delenv(name, raising=False)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@dataclass
+class RunningBot:
+    runtime: Runtime
+    api: MockSlackAPI
+    base: str
+
+    @property
+    def events(self) -> str:
+        return self.base + "/slack/events"
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has finished all work started so far."""
+        assert self.runtime.responder.drain(timeout), "reply work did not finish"
+
+
+@pytest.fixture
+def slack_api():
+    api = MockSlackAPI().start()
+    yield api
+    api.stop()
+
+
+def start_bot(api: MockSlackAPI, **settings) -> tuple[RunningBot, WSGIServer]:
+    values = {"bot_token": "xoxb-test", "app_token": None, "signing_secret": SECRET, "api_url": api.url,
+              "port": 0, "health_port": None, "workers": 32, **settings}  # fmt: skip
+    runtime = build_runtime(Settings(**values))
+    server = make_server("127.0.0.1", 0, slack_wsgi(runtime.app), _ThreadingWSGIServer, _QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return RunningBot(runtime, api, f"http://127.0.0.1:{server.server_port}"), server
+
+
+@pytest.fixture
+def bot(slack_api):
+    running, server = start_bot(slack_api)
+    yield running
+    server.shutdown()
+    server.server_close()
+    running.runtime.responder.pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,74 @@
+"""The Bolt app: middleware first, then thin listeners that hand their work to the responder.
+
+Events are acked by Bolt before any listener runs; listeners only enqueue work, and button
+clicks ``ack()`` first. Every event type the app subscribes to has a listener, so Slack never
+retries for want of an ack.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.render.blocks import HELPFUL, UNHELPFUL
+from bot.slack.middleware import drop_repeated_events, skip_bot_messages
+from bot.slack.responder import Paste, Responder
+
+LISTENER_THREADS = 16
+"""Bolt's own pool: listeners only enqueue, so a few threads keep acks instant."""
+
+
+def build_app(client: WebClient, responder: Responder, signing_secret: str | None = None) -> App:
+    """The app for both transports (HTTP and Socket Mode). Calls auth.test once, to fail fast on a bad token."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
+    )
+    app.middleware(skip_bot_messages)
+    app.middleware(drop_repeated_events(responder.store))
+
+    @app.event("app_mention")
+    def on_mention(event, client):
+        responder.submit(responder.answer, client, Paste.of(event, addressed=True))
+
+    @app.event({"type": "message", "subtype": "message_changed"})
+    def on_edit(event, context, client):
+        edited = event.get("message") or {}
+        if "ts" not in edited:
+            return
+        addressed = event.get("channel_type") == "im" or _mentions(edited.get("text"), context.bot_user_id)
+        paste = Paste.of(edited, channel=event["channel"], addressed=addressed)
+        previous = (event.get("previous_message") or {}).get("text") or ""
+        responder.submit(responder.revise, client, paste, previous)
+
+    @app.event({"type": "message", "subtype": "file_share"})  # long pastes become snippets, maybe with no text
+    @app.message()
+    def on_message(event, context, client):
+        direct = event.get("channel_type") == "im"
+        if not direct and _mentions(event.get("text"), context.bot_user_id):
+            return  # app_mention delivers the same message; that listener answers it
+        responder.submit(responder.answer, client, Paste.of(event, addressed=direct))
+
+    @app.event("message")
+    def on_other_message_events():
+        """Joins, leaves, deletions and other subtypes: acked, nothing to do."""
+
+    @app.action(HELPFUL)
+    def on_helpful(ack, body, client):
+        ack()
+        responder.submit(responder.record_feedback, client, body, True)
+
+    @app.action(UNHELPFUL)
+    def on_unhelpful(ack, body, client):
+        ack()
+        responder.submit(responder.record_feedback, client, body, False)
+
+    return app
+
+
+def _mentions(text: str | None, bot_user_id: str | None) -> bool:
+    return bool(text and bot_user_id and f"<@{bot_user_id}>" in text)

@@ -1,0 +1,196 @@
+"""The work after the ack: read a paste, diagnose it, answer in its thread, keep the answer current.
+
+Runs on its own bounded thread pool so that slow Slack calls never delay an ack. Every paste the
+bot should answer gets exactly one answer: the answer slot ``(channel, ts)`` is claimed in the
+store before posting (a mention that also arrives as a message, a redelivery, another replica),
+and given back if posting fails so a redelivery can still answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+import requests
+from slack_sdk import WebClient
+
+from bot.matcher import Matcher
+from bot.redact import mask, redact
+from bot.render.blocks import render_answer, render_edited_away, render_feedback_done, render_secret_warning
+from bot.store import DEDUP_TTL_S, Reply, Store, Vote
+
+log = logging.getLogger(__name__)
+
+SNIPPET_MAX_BYTES = 1_000_000
+TEXT_FILETYPES = frozenset(
+    "text txt log json javascript python java go shell bash yaml xml csv markdown diff sql plain".split()
+)
+
+
+@dataclass(frozen=True)
+class Paste:
+    """A message the bot may answer."""
+
+    channel: str
+    ts: str
+    thread_ts: str
+    user: str | None
+    text: str
+    addressed: bool
+    files: tuple[dict, ...] = field(default=())
+
+    @classmethod
+    def of(cls, event: dict, channel: str | None = None, addressed: bool = False) -> Paste:
+        return cls(
+            channel=channel or event["channel"],
+            ts=event["ts"],
+            thread_ts=event.get("thread_ts") or event["ts"],
+            user=event.get("user"),
+            text=event.get("text") or "",
+            addressed=addressed,
+            files=tuple(event.get("files") or ()),
+        )
+
+
+class Responder:
+    """Answers pastes, revises answers when pastes are edited, and records votes."""
+
+    def __init__(self, matcher: Callable[[], Matcher], store: Store, pool: Executor):
+        self.matcher = matcher
+        self.store = store
+        self.pool = pool
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def submit(self, job: Callable, *args) -> None:
+        """Run ``job(*args)`` on the pool; failures are logged, never raised into Bolt."""
+        with self._idle:
+            self._in_flight += 1
+        self.pool.submit(self._guarded, job, *args)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until no work is in flight; False if some is still running after ``timeout`` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def answer(self, client: WebClient, paste: Paste) -> None:
+        text = "\n".join([paste.text, *self._snippets(client, paste)])
+        cleaned = redact(text)
+        if cleaned.kinds and paste.user:
+            self._warn(client, paste, cleaned.kinds)
+        diagnosis = self.matcher().diagnose(cleaned.text)
+        if not (diagnosis.matched or paste.addressed):
+            return
+        slot = f"answer:{paste.channel}:{paste.ts}"
+        if not self.store.claim(slot, DEDUP_TTL_S):
+            log.info("answer to %s/%s already given", paste.channel, paste.ts)
+            return
+        message = render_answer(diagnosis, secrets=cleaned.kinds)
+        try:
+            posted = client.chat_postMessage(
+                channel=paste.channel,
+                thread_ts=paste.thread_ts,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except Exception:
+            self.store.release(slot)  # a redelivery may still answer
+            raise
+        best = diagnosis.best
+        self.store.save_reply(
+            Reply(
+                channel=paste.channel,
+                paste_ts=paste.ts,
+                reply_ts=posted["ts"],
+                thread_ts=paste.thread_ts,
+                playbook=best.playbook.code if diagnosis.matched else None,
+                variant=best.variant.id if diagnosis.matched and best.variant else None,
+            )
+        )
+
+    def revise(self, client: WebClient, paste: Paste, previous_text: str) -> None:
+        """An edited paste updates the existing answer (or gets its first one)."""
+        if paste.text == previous_text:
+            return  # Slack also sends message_changed when it adds a link preview
+        reply = self.store.reply_for(paste.channel, paste.ts)
+        if reply is None:
+            self.answer(client, paste)
+            return
+        cleaned = redact(paste.text)
+        diagnosis = self.matcher().diagnose(cleaned.text)
+        matched = diagnosis.matched or paste.addressed
+        message = render_answer(diagnosis, secrets=cleaned.kinds) if matched else render_edited_away()
+        client.chat_update(channel=reply.channel, ts=reply.reply_ts, text=message.text, blocks=message.blocks)
+        best = diagnosis.best if diagnosis.matched else None
+        self.store.save_reply(
+            Reply(
+                channel=reply.channel,
+                paste_ts=reply.paste_ts,
+                reply_ts=reply.reply_ts,
+                thread_ts=reply.thread_ts,
+                playbook=best.playbook.code if best else None,
+                variant=best.variant.id if best and best.variant else None,
+            )
+        )
+
+    def record_feedback(self, client: WebClient, body: dict, helpful: bool) -> None:
+        """Store the vote (one per user per answer) and swap the buttons for a thank-you."""
+        user = body["user"]["id"]
+        channel = body["channel"]["id"]
+        message = body["message"]
+        playbook, _, variant = body["actions"][0].get("value", "").partition("|")
+        self.store.record_vote(Vote(channel, message["ts"], user, helpful, playbook or None, variant or None))
+        client.chat_update(
+            channel=channel,
+            ts=message["ts"],
+            text=message.get("text") or "Thanks for the feedback",
+            blocks=render_feedback_done(message.get("blocks") or [], user, helpful),
+        )
+
+    def _warn(self, client: WebClient, paste: Paste, kinds: tuple[str, ...]) -> None:
+        try:
+            client.chat_postEphemeral(
+                channel=paste.channel, user=paste.user, thread_ts=paste.thread_ts, text=render_secret_warning(kinds)
+            )
+        except Exception:
+            log.exception("could not warn %s about a credential in their paste", paste.user)
+
+    def _snippets(self, client: WebClient, paste: Paste) -> list[str]:
+        """Text of the snippets and text files shared with the message (Slack turns long pastes into these)."""
+        texts = []
+        for shared in paste.files[:5]:
+            try:
+                info = client.files_info(file=shared["id"])["file"]
+                if not _is_text(info) or int(info.get("size") or 0) > SNIPPET_MAX_BYTES:
+                    continue
+                url = info.get("url_private_download") or info.get("url_private")
+                got = requests.get(url, headers={"Authorization": f"Bearer {client.token}"}, timeout=10, stream=True)
+                got.raise_for_status()
+                texts.append(got.raw.read(SNIPPET_MAX_BYTES, decode_content=True).decode("utf-8", "replace"))
+            except Exception as exc:
+                log.warning("could not read shared file %s: %s", shared.get("id"), mask(str(exc)))
+        return texts
+
+    def _guarded(self, job: Callable, *args) -> None:
+        try:
+            job(*args)
+        except Exception:
+            log.exception("reply work failed (%s)", getattr(job, "__name__", job))
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+
+def _is_text(info: dict) -> bool:
+    mimetype = info.get("mimetype") or ""
+    return mimetype.startswith("text/") or info.get("filetype") in TEXT_FILETYPES or info.get("mode") == "snippet"

@@ -1,0 +1,56 @@
+"""Process-local store: for the console, tests, and as the fallback when a shared store is down."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot.store import DEDUP_TTL_S, REPLY_TTL_S, Reply, Store, Vote, reply_key
+
+
+class MemoryStore(Store):
+    """Dicts under a lock, with expiry checked on read and pruned as keys are added."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._claims: dict[str, float] = {}
+        self._replies: dict[str, tuple[float, Reply]] = {}
+        self._votes: dict[tuple[str, str, str], Vote] = {}
+
+    def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
+        now = self._clock()
+        with self._lock:
+            expires = self._claims.get(key)
+            if expires is not None and expires > now:
+                return False
+            self._claims[key] = now + ttl_s
+            if len(self._claims) > 10_000:
+                self._claims = {k: e for k, e in self._claims.items() if e > now}
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._claims.pop(key, None)
+
+    def save_reply(self, reply: Reply, ttl_s: int = REPLY_TTL_S) -> None:
+        with self._lock:
+            self._replies[reply_key(reply.channel, reply.paste_ts)] = (self._clock() + ttl_s, reply)
+
+    def reply_for(self, channel: str, paste_ts: str) -> Reply | None:
+        with self._lock:
+            entry = self._replies.get(reply_key(channel, paste_ts))
+        if entry is None or entry[0] <= self._clock():
+            return None
+        return entry[1]
+
+    def record_vote(self, vote: Vote) -> bool:
+        key = (vote.channel, vote.reply_ts, vote.user)
+        with self._lock:
+            new = key not in self._votes
+            self._votes[key] = vote
+        return new
+
+    def votes(self) -> list[Vote]:
+        with self._lock:
+            return list(self._votes.values())

@@ -1,0 +1,77 @@
+"""Signed Slack requests (events, slash commands, button clicks) sent over real sockets."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+import requests
+from slack_sdk.signature import SignatureVerifier
+
+SECRET = "test-signing-secret"
+_ids = itertools.count(1)
+
+
+@dataclass
+class Sent:
+    status: int
+    headers: dict
+    body: str
+    elapsed: float
+
+
+def signed_headers(body: str, content_type: str, secret: str = SECRET, timestamp: int | None = None) -> dict:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+def event_body(event: dict, event_id: str | None = None) -> str:
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_ids):06d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+            "event": event,
+        }
+    )
+
+
+def message_event(text: str, ts: str | None = None, channel: str = "C1", user: str = "U1", **extra) -> dict:
+    ts = ts or f"1700000{next(_ids):03d}.000100"
+    return {"type": "message", "channel": channel, "channel_type": "channel", "user": user, "text": text, "ts": ts,
+            "event_ts": ts, **extra}  # fmt: skip
+
+
+def post(url: str, body: str, headers: dict, timeout: float = 10) -> Sent:
+    started = time.perf_counter()
+    answer = requests.post(url, data=body.encode(), headers=headers, timeout=timeout)
+    return Sent(answer.status_code, dict(answer.headers), answer.text, time.perf_counter() - started)
+
+
+def post_event(url: str, event: dict, event_id: str | None = None, retry: int | None = None, **kw) -> Sent:
+    body = event_body(event, event_id)
+    headers = signed_headers(body, "application/json", **kw)
+    if retry:
+        headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+    return post(url, body, headers)
+
+
+def post_action(url: str, payload: dict) -> Sent:
+    body = "payload=" + urllib.parse.quote(json.dumps(payload))
+    return post(url, body, signed_headers(body, "application/x-www-form-urlencoded"))
+
+
+def post_command(url: str, command: str, text: str, response_url: str, user: str = "U1", channel: str = "C1") -> Sent:
+    body = urllib.parse.urlencode(
+        {"command": command, "text": text, "user_id": user, "user_name": "dev", "channel_id": channel,
+         "team_id": "T1", "response_url": response_url, "trigger_id": "13345224609.738474920.8088930838d88f008e0"}
+    )  # fmt: skip
+    return post(url, body, signed_headers(body, "application/x-www-form-urlencoded"))
