@@ -34,7 +34,8 @@ class MockSocketModeServer:
 
     def __init__(self, nudge_interval: float | None = 0.2) -> None:
         # slack_sdk's built-in client holds its receive lock across a blocking recv() (3s timeout on plain sockets),
-        # so close() stalls until a frame arrives; unsolicited empty pongs (legal in RFC 6455) keep that short.
+        # so close() stalls until a frame arrives. Unsolicited pongs (legal in RFC 6455) every nudge_interval keep
+        # that short; they carry a payload because the client blocks for more bytes after a bare 2-byte frame.
         self.nudge_interval = nudge_interval
         self.hello: dict[str, Any] = dict(HELLO)
         self.url = ""

@@ -1,0 +1,134 @@
+"""``python -m bot serve`` as a real process: gunicorn HTTP mode, Socket Mode, and refusals at start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.doubles.slack_api import Scripted
+from tests.doubles.slack_requests import SECRET, message_event, post_event
+
+ROOT = Path(__file__).resolve().parent.parent
+PASTE = '{"error_code":"ModelArts.4206","error_msg":"Excessive number of requests to svc."}'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args: list[str], env: dict) -> subprocess.Popen:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and not k.lower().endswith("_proxy")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"bot exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} never became healthy")
+
+
+def stop(proc: subprocess.Popen) -> str:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, err = proc.communicate()
+    return err.decode()
+
+
+def test_http_mode_under_gunicorn_answers_a_signed_event(slack_api):
+    port = free_port()
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url}
+    proc = start(["serve", "--http", "--port", str(port)], env)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
+        sent = post_event(f"http://127.0.0.1:{port}/slack/events", message_event(PASTE, ts="1.5"))
+        assert sent.status == 200
+        (reply,) = slack_api.wait_for("chat.postMessage", timeout=10)
+        assert reply.body["thread_ts"] == "1.5" and "ModelArts.4206" in reply.body["text"]
+    finally:
+        logs = stop(proc)
+    assert proc.returncode == 0
+    assert "xoxb-test" not in logs
+
+
+def test_socket_mode_worker_answers_an_envelope_and_serves_health(slack_api):
+    from tests.doubles.socket_mode import MockSocketModeServer
+
+    sm = MockSocketModeServer().start()
+    slack_api.ws_url = sm.url
+    health = free_port()
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-1-A1-test", "SLACK_API_URL": slack_api.url,
+           "HEALTH_PORT": str(health)}  # fmt: skip
+    proc = start([], env)  # no command: Slack settings present, so it serves (Socket Mode, as SLACK_APP_TOKEN is set)
+    try:
+        wait_healthy(f"http://127.0.0.1:{health}/healthz", proc)
+        sm.wait_connected(timeout=15)
+        payload = {"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": "EvS1",
+                   "event_time": 1, "event": message_event(PASTE, ts="2.5")}  # fmt: skip
+        envelope = sm.events_api_envelope(payload)
+        sm.send(envelope)
+        assert sm.wait_for_ack(envelope["envelope_id"], timeout=10)["envelope_id"] == envelope["envelope_id"]
+        (reply,) = slack_api.wait_for("chat.postMessage", timeout=10)
+        assert reply.body["thread_ts"] == "2.5"
+        retry = sm.events_api_envelope(payload, retry_attempt=1, retry_reason="timeout")
+        sm.send(retry)  # Slack redelivers on another envelope: acked, not answered twice
+        sm.wait_for_ack(retry["envelope_id"], timeout=10)
+        time.sleep(0.5)
+        assert len(slack_api.calls_to("chat.postMessage")) == 1
+    finally:
+        stop(proc)
+        sm.stop()
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({}, "SLACK_BOT_TOKEN is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxb-test"}, "SLACK_SIGNING_SECRET is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "s"}, "must be the bot token (starts with xoxb-)"),
+        ({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "oops"}, "SLACK_APP_TOKEN must be an app-level token"),
+        ({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "PORT": "http"}, "PORT='http' is not a number"),
+    ],
+)
+def test_missing_or_wrong_settings_stop_the_start_with_the_fix(env, says):
+    proc = start(["serve"], env)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert says in err.decode()
+
+
+def test_a_token_slack_refuses_stops_the_start(slack_api):
+    slack_api.script("auth.test", Scripted.not_ok("invalid_auth"))
+    env = {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack_api.url}
+    proc = start(["serve", "--http", "--port", str(free_port())], env)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert "Could not sign in to Slack with SLACK_BOT_TOKEN" in err.decode() and "invalid_auth" in err.decode()
