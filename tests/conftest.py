@@ -92,7 +92,7 @@ def start_bot(api: MockSlackAPI, **settings) -> tuple[RunningBot, WSGIServer]:
               "port": 0, "health_port": None, "workers": 32, **settings}  # fmt: skip
     runtime = build_runtime(Settings(**values))
     server = make_server("127.0.0.1", 0, slack_wsgi(runtime.app), _ThreadingWSGIServer, _QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return RunningBot(runtime, api, f"http://127.0.0.1:{server.server_port}"), server
 
 
