@@ -230,3 +230,14 @@ def test_a_huge_paste_still_produces_a_valid_message(bot):
     assert len(blocks) <= 50
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
     assert len(reply.body["text"]) <= 4000
+
+
+def test_a_refused_post_is_logged_and_the_bot_carries_on(bot, caplog):
+    bot.api.script("chat.postMessage", Scripted.not_ok("channel_not_found"))
+    post_event(bot.events, message_event(PASTE_413, channel="CGONE", ts="1700000009.000900"))
+    bot.settle()
+    assert "channel_not_found" in caplog.text
+    assert bot.runtime.store.reply_for("CGONE", "1700000009.000900") is None
+    post_event(bot.events, message_event(PASTE_4206))
+    bot.settle()
+    assert len(bot.api.calls_to("chat.postMessage")) == 2
