@@ -13,8 +13,9 @@ import sys
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
-from bot.render.payload import diagnosis_dict
-from bot.render.text import render_text
+from bot.probe.result import ProbeResult
+from bot.render.payload import diagnosis_dict, probe_dict
+from bot.render.text import render_probe_text, render_text
 from bot.settings import Settings, SettingsError
 
 
@@ -27,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--playbooks", metavar="DIR", help="knowledge base folder (default: $PLAYBOOKS_DIR or ./playbooks)"
         )
 
+    def services_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--services", metavar="FILE", help="services registry (default: $SERVICES_FILE)")
+
     diag = sub.add_parser("diagnose", help="diagnose a pasted error (argument or stdin)")
     diag.add_argument("text", nargs="?", help="the paste; read from stdin when absent")
     out = diag.add_mutually_exclusive_group()
@@ -37,8 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="check playbooks: schema, examples, counterexamples, collisions")
     lint.add_argument("dir", nargs="?", help="playbooks folder (default: $PLAYBOOKS_DIR or ./playbooks)")
 
-    console = sub.add_parser("console", help="local console: paste errors, read answers")
+    console = sub.add_parser("console", help="local console: paste errors (or /predict-check NAME), read answers")
     playbooks_option(console)
+    services_option(console)
+
+    probe = sub.add_parser("probe", help="probe a registered service or a prediction URL: which hop fails now")
+    probe.add_argument("target", help="a service name from the services file, or a prediction URL")
+    probe.add_argument("--json", action="store_true", help="print one JSON object")
+    playbooks_option(probe)
+    services_option(probe)
 
     serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     mode = serve.add_mutually_exclusive_group()
@@ -71,9 +82,37 @@ def main(argv: list[str] | None = None) -> int:
     matcher = Matcher(kb)
     if command == "diagnose":
         return _diagnose(matcher, args)
+    try:
+        checker = ProbeDesk(matcher, getattr(args, "services", None))
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if command == "probe":
+        result = checker.run(args.target)
+        if args.json:
+            _emit(probe_dict(result))
+        else:
+            sys.stdout.write(render_probe_text(result))
+        return 2 if result.refused else 0
     from bot.console import run_console
 
-    return run_console(matcher)
+    return run_console(matcher, probe=lambda arg: render_probe_text(checker.run(arg)))
+
+
+class ProbeDesk:
+    """Probes from the command line and the console: registry and URL rules apply, chat rate limits do not."""
+
+    def __init__(self, matcher: Matcher, services: str | None):
+        from bot.runtime import build_probe
+        from bot.store.memory import MemoryStore
+
+        self.prober, self.policy = build_probe(lambda: matcher, MemoryStore(), services)
+
+    def run(self, text: str) -> ProbeResult:
+        decision = self.policy.resolve(text)
+        if decision.refusal:
+            return ProbeResult(text.strip()[:200] or "(nothing)", None, refused=decision.refusal)
+        return self.prober.probe(decision.target)
 
 
 def _serve(settings: Settings, mode: str | None, port: int | None, args) -> int:

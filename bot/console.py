@@ -9,23 +9,26 @@ from __future__ import annotations
 import os
 import select
 import sys
+from collections.abc import Callable
 
 from bot.matcher import Matcher
 from bot.render.text import render_text
 
 QUIET_SECONDS = 0.35
+PREDICT_CHECK = "/predict-check"
 BANNER = (
     "ModelArts prediction triage - local console ({n} playbooks).\n"
     "Paste an error, a curl/traceback dump or a prediction URL; the answer follows. "
-    "Type /quit (or Ctrl-D) to leave.\n"
+    "`/predict-check NAME|URL` probes a service. Type /quit (or Ctrl-D) to leave.\n"
 )
 
 
-def run_console(matcher: Matcher, stdin=None, stdout=None) -> int:
+def run_console(matcher: Matcher, probe: Callable[[str], str], stdin=None, stdout=None) -> int:
+    """Answer pastes (and ``/predict-check NAME|URL``) the way the bot would, as text."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     if not stdin.isatty():
-        stdout.write(render_text(matcher.diagnose(stdin.buffer.read())))
+        stdout.write(_answer(matcher, probe, stdin.buffer.read().decode("utf-8", "replace")))
         return 0
     stdout.write(BANNER.format(n=len(matcher.kb)))
     fd = stdin.fileno()
@@ -37,7 +40,14 @@ def run_console(matcher: Matcher, stdin=None, stdout=None) -> int:
             stdout.write("\nbye\n")
             return 0
         if paste.strip():
-            stdout.write("\n" + render_text(matcher.diagnose(paste)))
+            stdout.write("\n" + _answer(matcher, probe, paste))
+
+
+def _answer(matcher: Matcher, probe: Callable[[str], str], paste: str) -> str:
+    command, _, arg = paste.strip().partition(" ")
+    if command == PREDICT_CHECK:
+        return probe(arg)
+    return render_text(matcher.diagnose(paste))
 
 
 def _read_paste(fd: int) -> str | None:

@@ -8,6 +8,8 @@ print too only count when the paste is visibly about ModelArts.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
@@ -35,8 +37,11 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
 
-    def diagnose(self, paste: str | bytes) -> Diagnosis:
+    def diagnose(self, paste: str | bytes, assume_context: bool = False) -> Diagnosis:
+        """Diagnose a paste; ``assume_context`` when the caller knows it is about ModelArts (a probe's answer)."""
         ev = extract(paste)
+        if assume_context:
+            ev = replace(ev, context=True, foreign=False)
         found: dict[str, Candidate] = {}
         for candidate in self._by_code(ev):
             _keep(found, candidate)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,10 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
+from bot.probe.ladder import Prober, Resolver, system_resolver
+from bot.probe.policy import ProbePolicy
+from bot.probe.registry import Registry, RegistryError
+from bot.probe.safety import UrlRules
 from bot.settings import Settings, SettingsError
 from bot.slack.app import build_app
 from bot.slack.client import make_client
@@ -33,12 +38,19 @@ class Runtime:
     store: Store
 
 
-def build_runtime(settings: Settings, playbooks: str | None = None, store: Store | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    playbooks: str | None = None,
+    store: Store | None = None,
+    services: str | None = None,
+    resolver: Resolver = system_resolver,
+) -> Runtime:
     """Everything but the transport. Raises ``SettingsError`` when Slack refuses the bot token."""
     matcher = Matcher(KnowledgeBase.load(playbooks))
     store = store or MemoryStore()
     pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="reply")
-    responder = Responder(lambda: matcher, store, pool)
+    prober, policy = build_probe(lambda: matcher, store, services, resolver)
+    responder = Responder(lambda: matcher, store, pool, prober, policy)
     client = make_client(settings.bot_token, settings.api_url)
     try:
         app = build_app(client, responder, settings.signing_secret)
@@ -48,6 +60,26 @@ def build_runtime(settings: Settings, playbooks: str | None = None, store: Store
             "(OAuth & Permissions) and check SLACK_API_URL if you set it."
         ) from None
     return Runtime(settings, app, responder, store)
+
+
+def build_probe(matcher, store: Store, services: str | None = None, resolver: Resolver = system_resolver, env=None):
+    """The prober and the policy in front of it, from the environment (SERVICES_FILE, PROBE_*, MODELARTS_*)."""
+    env = os.environ if env is None else env
+    try:
+        registry = Registry.from_env(services, env)
+        rules = UrlRules.from_env(env)
+    except (RegistryError, ValueError) as exc:
+        raise SettingsError(str(exc)) from None
+    prober = Prober(matcher, rules, resolver, ca_file=env.get("PROBE_CA_BUNDLE"), control_plane=_control_plane(env))
+    return prober, ProbePolicy.from_env(store, registry, env)
+
+
+def _control_plane(env):
+    if not env.get("MODELARTS_ENDPOINT"):
+        return None  # not configured: skip importing the vendor SDK (most of a second)
+    from bot.probe.control_plane import ControlPlane
+
+    return ControlPlane.from_env(env)
 
 
 def http_app():

@@ -19,7 +19,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.extract import PredictionUrl
 from bot.findings import Candidate, Diagnosis
+from bot.probe.result import ProbeResult
+from bot.render.text import VERDICT_TEXT
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -32,8 +35,9 @@ LAYER_NAMES = {
     "dispatcher": "ModelArts dispatcher",
     "model": "Model service",
 }
-HELPFUL, UNHELPFUL = "feedback_helpful", "feedback_unhelpful"
+HELPFUL, UNHELPFUL, RUN_PROBE = "feedback_helpful", "feedback_unhelpful", "run_probe"
 FEEDBACK_BLOCK = "feedback"
+PROBE_BLOCK = "probe"
 ASK_BETTER = (
     "Paste the whole response: the HTTP status line and the JSON body (`error_code`, `error_msg`), "
     "the full traceback, or the prediction URL you call."
@@ -48,10 +52,13 @@ class SlackMessage:
     blocks: list[dict]
 
 
-def render_answer(d: Diagnosis, *, secrets: tuple[str, ...] = ()) -> SlackMessage:
-    """The reply to a paste: the diagnosis, or (when asked directly) the closest candidates."""
+def render_answer(d: Diagnosis, *, secrets: tuple[str, ...] = (), probe: str | None = None) -> SlackMessage:
+    """The reply to a paste: the diagnosis, or (when asked directly) the closest candidates.
+
+    ``probe`` is the value of a "Run live probe" button (a registered service or an allowed URL).
+    """
     if not d.matched:
-        return _render_unsure(d, secrets)
+        return _render_unsure(d, secrets, probe)
     best = d.best
     code = best.code or best.playbook.code
     blocks: list[Block] = [
@@ -74,9 +81,69 @@ def render_answer(d: Diagnosis, *, secrets: tuple[str, ...] = ()) -> SlackMessag
         others = ", ".join(f"`{c.code or c.playbook.code}` {esc(c.title)}" for c in d.others[:8])
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Also in this paste: {others}", 2000))]))
     blocks.extend(_notices(d, secrets))
-    blocks.append(_feedback(best))
+    blocks.append(_feedback(best, probe))
     text = f"{code} ({LAYER_NAMES[best.playbook.layer]}): {best.title}. {best.cause}"
     return _message(text, blocks)
+
+
+def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | None) -> SlackMessage:
+    """The reply to a paste that carries a prediction URL and no error."""
+    facts = [f"*Host* `{esc(url.host)}`"]
+    if url.region:
+        facts.append(f"*Region* `{url.region}`")
+    if url.service_id:
+        facts.append(f"*Service id* `{url.service_id}` ({url.api_version or 'v1'} inference)")
+    if url.custom_path:
+        facts.append(f"*Custom path* `{esc(url.custom_path)}`")
+    facts.append(f"*Registered as* `{service}`" if service else "_Not a registered service_")
+    text = "That looks like a ModelArts prediction URL."
+    blocks: list[Block] = [_section(f"{text}\n" + "\n".join(facts))]
+    if probe:
+        blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(probe)]))
+    else:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(text="Only registered services and Huawei Cloud gateway URLs can be probed.")
+                ]
+            )
+        )
+    return _message(text, blocks)
+
+
+def render_probing(label: str) -> SlackMessage:
+    text = f":hourglass_flowing_sand: Probing {label}…"
+    return _message(text, [_section(esc(text))])
+
+
+def render_probe(result: ProbeResult) -> SlackMessage:
+    """A probe result: the verdict, each rung timed, and the matching playbook's cause and fix."""
+    if result.refused:
+        text = f"Not probed: {result.refused}"
+        return _message(text, [_section(f":no_entry: {esc(text)}")])
+    icon = ":white_check_mark:" if result.verdict == "ok" else ":x:"
+    headline = (
+        f"{result.target} is healthy" if result.verdict == "ok" else f"{result.target} {VERDICT_TEXT[result.verdict]}"
+    )
+    best = result.best
+    if best and result.verdict != "ok":
+        headline += f": {best.code or best.playbook.code}"
+    rows = "\n".join(f"{'✓' if p.ok else '✗'} {p.name:<8}{p.ms:>9.1f} ms  {p.detail}" for p in result.phases)
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=_cut(f"{headline}", HEADER_LIMIT), emoji=True)),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"{icon} {_probe_hops(result.verdict)}   ·   {result.total_ms:.0f} ms")]
+        ),
+        _section(f"```{esc(rows)}```"),
+    ]
+    if best and result.verdict != "ok":
+        blocks.append(_section(f"*{esc(best.title)}*\n{esc(best.cause)}"))
+        steps = "\n".join(f"{n}. {esc(step)}" for n, step in enumerate(best.steps, 1))
+        blocks.append(_section(f"*Fix*\n{steps}"))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Why: {esc(best.why)}", SECTION_LIMIT))]))
+    if result.service_state:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(esc(result.service_state.summary()), 2000))]))
+    return _message(f"{headline} ({result.total_ms:.0f} ms)", blocks)
 
 
 def render_edited_away() -> SlackMessage:
@@ -92,6 +159,10 @@ def render_feedback_done(blocks: list[dict], user: str, helpful: bool) -> list[d
         block_id=FEEDBACK_BLOCK, elements=[MarkdownTextObject(text=f"Thanks <@{user}>, marked {verdict}.")]
     )
     kept = [b for b in blocks if b.get("block_id") != FEEDBACK_BLOCK]
+    probes = [e for b in blocks if b.get("block_id") == FEEDBACK_BLOCK for e in b.get("elements", [])
+              if e.get("action_id") == RUN_PROBE]  # fmt: skip
+    if probes:
+        kept.append({"type": "actions", "block_id": PROBE_BLOCK, "elements": probes})
     return [*kept, thanks.to_dict()]
 
 
@@ -110,7 +181,7 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _render_unsure(d: Diagnosis, secrets: tuple[str, ...]) -> SlackMessage:
+def _render_unsure(d: Diagnosis, secrets: tuple[str, ...], probe: str | None) -> SlackMessage:
     lines = ["I could not find a known ModelArts prediction error in this message."]
     if d.candidates:
         lines.append("Closest matches:")
@@ -123,6 +194,8 @@ def _render_unsure(d: Diagnosis, secrets: tuple[str, ...]) -> SlackMessage:
         ContextBlock(elements=[MarkdownTextObject(text=ASK_BETTER)]),
         *_notices(d, secrets),
     ]
+    if probe:
+        blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(probe)]))
     return _message(lines[0], blocks)
 
 
@@ -135,15 +208,27 @@ def _notices(d: Diagnosis, secrets: tuple[str, ...]) -> list[Block]:
     return [ContextBlock(elements=[MarkdownTextObject(text=n)]) for n in notes]
 
 
-def _feedback(best: Candidate) -> ActionsBlock:
+def _feedback(best: Candidate, probe: str | None) -> ActionsBlock:
     value = f"{best.playbook.code}|{best.variant.id if best.variant else ''}"
-    return ActionsBlock(
-        block_id=FEEDBACK_BLOCK,
-        elements=[
-            ButtonElement(text=PlainTextObject(text=":+1: Helpful", emoji=True), action_id=HELPFUL, value=value),
-            ButtonElement(text=PlainTextObject(text=":-1: Not helpful", emoji=True), action_id=UNHELPFUL, value=value),
-        ],
+    buttons = [
+        ButtonElement(text=PlainTextObject(text=":+1: Helpful", emoji=True), action_id=HELPFUL, value=value),
+        ButtonElement(text=PlainTextObject(text=":-1: Not helpful", emoji=True), action_id=UNHELPFUL, value=value),
+    ]
+    if probe:
+        buttons.append(_probe_button(probe))
+    return ActionsBlock(block_id=FEEDBACK_BLOCK, elements=buttons)
+
+
+def _probe_button(value: str) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=":satellite_antenna: Run live probe", emoji=True), action_id=RUN_PROBE, value=value
     )
+
+
+def _probe_hops(verdict: str | None) -> str:
+    if verdict in (None, "ok"):
+        return " → ".join(name for _, name in HOPS)
+    return _hops(verdict)
 
 
 def _hops(layer: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from bot.findings import Diagnosis
+from bot.probe.result import ProbeResult
 
 
 def diagnosis_dict(d: Diagnosis, case_id=None) -> dict:
@@ -29,4 +30,22 @@ def diagnosis_dict(d: Diagnosis, case_id=None) -> dict:
         "request_ids": list(ev.request_ids),
         "urls": [asdict(u) for u in ev.urls],
         "truncated": ev.truncated,
+    }
+
+
+def probe_dict(result: ProbeResult) -> dict:
+    """The contract of ``probe --json``."""
+    state = result.service_state
+    return {
+        "target": result.target,
+        "verdict": result.verdict,
+        "status": result.status,
+        "code": result.code,
+        "playbook": result.playbook,
+        "variant": result.variant,
+        "total_ms": result.total_ms,
+        "phases": [asdict(p) for p in result.phases],
+        "refused": result.refused,
+        "why": result.best.why if result.best else None,
+        "service_state": state.summary() if state else None,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.findings import Diagnosis
+from bot.probe.result import ProbeResult
 
 LAYER_NAMES = {
     "client": "client / network",
@@ -51,3 +52,31 @@ def render_text(d: Diagnosis, width: int = 100) -> str:
 
 def _wrap(text: str, width: int, indent: str = "  ") -> str:
     return textwrap.fill(text, width=width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+
+
+VERDICT_TEXT = {
+    "ok": "healthy",
+    "client": "fails on the client / network side",
+    "apig": "fails at API Gateway (APIG)",
+    "dispatcher": "fails at the ModelArts dispatcher",
+    "model": "fails in the model service",
+}
+
+
+def render_probe_text(result: ProbeResult, width: int = 100) -> str:
+    if result.refused:
+        return f"Not probed: {result.target}\n{result.refused}\n"
+    out = [f"probe {result.target}: {VERDICT_TEXT[result.verdict]} ({result.total_ms:.0f} ms)"]
+    for phase in result.phases:
+        mark = "ok " if phase.ok else "FAIL"
+        out.append(f"  {mark} {phase.name:<8} {phase.ms:8.1f} ms  {phase.detail}")
+    best = result.best
+    if best and result.verdict != "ok":
+        out.append("")
+        out.append(f"{best.code or best.playbook.code} · {best.title}")
+        out.append(_wrap("Cause: " + best.cause, width))
+        out.append("Fix:")
+        out.extend(_wrap(f"{n}. {step}", width, indent="   ") for n, step in enumerate(best.steps, 1))
+    if result.service_state:
+        out.append(_wrap("Control plane: " + result.service_state.summary(), width))
+    return "\n".join(out) + "\n"

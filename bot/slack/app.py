@@ -12,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.render.blocks import HELPFUL, UNHELPFUL
-from bot.slack.middleware import drop_repeated_events, skip_bot_messages
+from bot.render.blocks import HELPFUL, RUN_PROBE, UNHELPFUL
+from bot.slack.middleware import drop_repeated_events, probe_gate, skip_bot_messages
 from bot.slack.responder import Paste, Responder
 
+PREDICT_CHECK = "/predict-check"
 LISTENER_THREADS = 16
 """Bolt's own pool: listeners only enqueue, so a few threads keep acks instant."""
 
@@ -56,6 +57,21 @@ def build_app(client: WebClient, responder: Responder, signing_secret: str | Non
     @app.event("message")
     def on_other_message_events():
         """Joins, leaves, deletions and other subtypes: acked, nothing to do."""
+
+    if responder.policy is not None:
+        gate = probe_gate(responder.policy, responder.submit)
+
+        @app.command(PREDICT_CHECK, middleware=[gate])
+        def on_predict_check(ack, command, context, client):
+            ack()
+            responder.submit(responder.run_probe, client, command["channel_id"], None, context["probe_target"])
+
+        @app.action(RUN_PROBE, middleware=[gate])
+        def on_run_probe(ack, body, context, client):
+            ack()
+            message = body.get("message") or {}
+            thread_ts = message.get("thread_ts") or message.get("ts")
+            responder.submit(responder.run_probe, client, body["channel"]["id"], thread_ts, context["probe_target"])
 
     @app.action(HELPFUL)
     def on_helpful(ack, body, client):

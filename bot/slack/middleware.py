@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from slack_bolt import BoltResponse
 
+from bot.probe.policy import ProbePolicy
 from bot.store import Store
 
 NO_RETRY = {"x-slack-no-retry": "1"}
@@ -34,3 +35,32 @@ def drop_repeated_events(store: Store):
         return next()
 
     return drop_repeated_events
+
+
+def probe_gate(policy: ProbePolicy, submit):
+    """Listener middleware for /predict-check and "Run live probe": the policy admits or refuses.
+
+    An admitted request carries ``context["probe_target"]``; a refusal is answered only to the asker.
+    """
+
+    def probe_gate(body: dict, context, next, respond) -> BoltResponse | None:
+        command = "command" in body
+        if command:
+            text, user, channel = body.get("text") or "", body.get("user_id"), body.get("channel_id")
+        else:
+            text = (body.get("actions") or [{}])[0].get("value", "").partition(":")[2]
+            user, channel = (body.get("user") or {}).get("id"), (body.get("channel") or {}).get("id")
+        decision = policy.resolve(text)
+        if decision.refusal is None:
+            admission = policy.admit(user, channel)
+            if admission.refusal:
+                decision = admission
+        if decision.refusal:
+            if command:
+                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": decision.refusal})
+            submit(respond, {"text": decision.refusal, "response_type": "ephemeral", "replace_original": False})
+            return BoltResponse(status=200, body="")
+        context["probe_target"] = decision.target
+        return next()
+
+    return probe_gate

@@ -9,6 +9,7 @@ and given back if posting fails so a redelivery can still answer.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -18,8 +19,19 @@ import requests
 from slack_sdk import WebClient
 
 from bot.matcher import Matcher
+from bot.probe.ladder import Busy, Prober
+from bot.probe.policy import ProbePolicy, service_target
+from bot.probe.result import ProbeResult, Target
 from bot.redact import mask, redact
-from bot.render.blocks import render_answer, render_edited_away, render_feedback_done, render_secret_warning
+from bot.render.blocks import (
+    render_answer,
+    render_edited_away,
+    render_feedback_done,
+    render_probe,
+    render_probing,
+    render_recognised_url,
+    render_secret_warning,
+)
 from bot.store import DEDUP_TTL_S, Reply, Store, Vote
 
 log = logging.getLogger(__name__)
@@ -58,10 +70,19 @@ class Paste:
 class Responder:
     """Answers pastes, revises answers when pastes are edited, and records votes."""
 
-    def __init__(self, matcher: Callable[[], Matcher], store: Store, pool: Executor):
+    def __init__(
+        self,
+        matcher: Callable[[], Matcher],
+        store: Store,
+        pool: Executor,
+        prober: Prober | None = None,
+        policy: ProbePolicy | None = None,
+    ):
         self.matcher = matcher
         self.store = store
         self.pool = pool
+        self.prober = prober
+        self.policy = policy
         self._in_flight = 0
         self._idle = threading.Condition()
 
@@ -86,13 +107,22 @@ class Responder:
         if cleaned.kinds and paste.user:
             self._warn(client, paste, cleaned.kinds)
         diagnosis = self.matcher().diagnose(cleaned.text)
-        if not (diagnosis.matched or paste.addressed):
+        url = None if diagnosis.matched else next((u for u in diagnosis.evidence.urls if u.service_id), None)
+        if not (diagnosis.matched or paste.addressed or url):
             return
         slot = f"answer:{paste.channel}:{paste.ts}"
         if not self.store.claim(slot, DEDUP_TTL_S):
             log.info("answer to %s/%s already given", paste.channel, paste.ts)
             return
-        message = render_answer(diagnosis, secrets=cleaned.kinds)
+        probe = self._probe_value(cleaned.text, diagnosis)
+        service = self.policy.registry.for_url(url.url, url.service_id) if url and self.policy else None
+        auto = service is not None and self.policy.auto_probe
+        if auto:
+            message = render_probing(service.name)
+        elif url:
+            message = render_recognised_url(url, service.name if service else None, probe)
+        else:
+            message = render_answer(diagnosis, secrets=cleaned.kinds, probe=probe)
         try:
             posted = client.chat_postMessage(
                 channel=paste.channel,
@@ -116,6 +146,40 @@ class Responder:
                 variant=best.variant.id if diagnosis.matched and best.variant else None,
             )
         )
+        if auto:
+            self._probe_into(client, paste.channel, posted["ts"], service_target(service))
+
+    def run_probe(self, client: WebClient, channel: str, thread_ts: str | None, target: Target) -> None:
+        """Post "probing…" (in the thread, or the channel), then edit it into the result."""
+        probing = render_probing(target.label)
+        posted = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=probing.text, blocks=probing.blocks)
+        self._probe_into(client, channel, posted["ts"], target)
+
+    def _probe_into(self, client: WebClient, channel: str, ts: str, target: Target) -> None:
+        try:
+            result = self.prober.probe(target)
+        except Busy:
+            result = ProbeResult(target.label, None, refused="busy: other probes are running; try again in 10 s")
+        message = render_probe(result)
+        client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    def _probe_value(self, text: str, diagnosis) -> str | None:
+        """The "Run live probe" button's value when the paste names a registered service or an allowed URL."""
+        if self.policy is None:
+            return None
+        registry, urls = self.policy.registry, diagnosis.evidence.urls
+        for url in urls:
+            service = registry.for_url(url.url, url.service_id)
+            if service:
+                return f"svc:{service.name}"
+        words = set(re.findall(r"[a-z0-9][a-z0-9._-]*", text.lower()))
+        named = next((name for name in registry.services if name in words), None)
+        if named:
+            return f"svc:{named}"
+        for url in urls:
+            if self.policy.resolve(url.url).target and len(url.url) < 1900:
+                return f"url:{url.url}"
+        return None
 
     def revise(self, client: WebClient, paste: Paste, previous_text: str) -> None:
         """An edited paste updates the existing answer (or gets its first one)."""

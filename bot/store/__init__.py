@@ -1,7 +1,7 @@
 """State the bot keeps between events, behind one interface.
 
 Dedup claims with a time-to-live, the map from a paste to the bot's reply (for edits and probe
-results), and feedback votes. Backends implement ``Store``; nothing else touches storage.
+results), feedback votes, and rate-limit counters. Backends implement ``Store``; nothing else touches storage.
 """
 
 from __future__ import annotations
@@ -73,6 +73,10 @@ class Store(ABC):
     @abstractmethod
     def votes(self) -> list[Vote]:
         """Every vote recorded (for stats)."""
+
+    @abstractmethod
+    def incr(self, key: str, ttl_s: int) -> int:
+        """Count one more hit in a fixed window of ``ttl_s`` seconds that starts at the first hit."""
 
     def ping(self) -> bool:
         """Whether the backend answers (for readiness checks)."""

@@ -17,6 +17,7 @@ class MemoryStore(Store):
         self._claims: dict[str, float] = {}
         self._replies: dict[str, tuple[float, Reply]] = {}
         self._votes: dict[tuple[str, str, str], Vote] = {}
+        self._counters: dict[str, tuple[float, int]] = {}
 
     def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
         now = self._clock()
@@ -50,6 +51,17 @@ class MemoryStore(Store):
             new = key not in self._votes
             self._votes[key] = vote
         return new
+
+    def incr(self, key: str, ttl_s: int) -> int:
+        now = self._clock()
+        with self._lock:
+            expires, count = self._counters.get(key, (0.0, 0))
+            if expires <= now:
+                expires, count = now + ttl_s, 0
+            self._counters[key] = (expires, count + 1)
+            if len(self._counters) > 10_000:
+                self._counters = {k: v for k, v in self._counters.items() if v[0] > now}
+            return count + 1
 
     def votes(self) -> list[Vote]:
         with self._lock:

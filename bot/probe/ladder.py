@@ -1,0 +1,241 @@
+"""The probe ladder: DNS, TCP connect, TLS, the request, then what the answer means.
+
+Each rung is timed and the first that fails says which hop is broken. The answer (or the
+failure, written the way a client library would report it) goes through the same matcher as a
+pasted error, so the result names the playbook and variant. Bounded everywhere: one total time
+cap, one request, no redirects followed, response bytes capped, a cap on probes in flight.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from bot.matcher import Matcher
+from bot.probe.auth import AuthError, auth_headers
+from bot.probe.result import GATEWAY_LIMIT_S, Phase, ProbeResult, Target
+from bot.probe.safety import Refused, UrlRules
+from bot.redact import mask
+
+if TYPE_CHECKING:
+    from bot.probe.control_plane import ControlPlane
+
+MAX_BYTES = 64 * 1024
+MAX_TOTAL_S = 30.0
+MAX_IN_FLIGHT = 4
+_DNS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe-dns")
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+class Busy(Exception):
+    """Too many probes in flight."""
+
+
+class Prober:
+    """Runs probes; safe to share across threads."""
+
+    def __init__(
+        self,
+        matcher: Callable[[], Matcher],
+        rules: UrlRules | None = None,
+        resolver: Resolver = system_resolver,
+        ca_file: str | None = None,
+        control_plane: ControlPlane | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        max_total_s: float = MAX_TOTAL_S,
+    ):
+        self.matcher = matcher
+        self.rules = rules or UrlRules()
+        self.resolver = resolver
+        self.ca_file = ca_file
+        self.control_plane = control_plane
+        self.max_total_s = max_total_s
+        self._slots = threading.BoundedSemaphore(max_in_flight)
+
+    def probe(self, target: Target) -> ProbeResult:
+        """Probe ``target``; refusals come back as a result with ``refused`` set and nothing sent."""
+        try:
+            scheme, port, host = self._check(target)
+        except Refused as refused:
+            return ProbeResult(mask(target.label), None, refused=str(refused))
+        if not self._slots.acquire(blocking=False):
+            raise Busy("too many probes are running")
+        try:
+            return self._climb(target, scheme, host, port)
+        finally:
+            self._slots.release()
+
+    def _check(self, target: Target) -> tuple[str, int, str]:
+        if not target.trusted:
+            return self.rules.check_url(target.url)
+        parts = urlsplit(target.url)
+        return parts.scheme, parts.port or (443 if parts.scheme == "https" else 80), (parts.hostname or "")
+
+    def _climb(self, target: Target, scheme: str, host: str, port: int) -> ProbeResult:
+        ladder = _Ladder(self, target, scheme, host, port)
+        result = ladder.run()
+        if self.control_plane and target.service_id and result.refused is None:
+            state = self.control_plane.service_state(target.service_id)
+            result = ProbeResult(**{**result.__dict__, "service_state": state})
+        return result
+
+
+class _Ladder:
+    """One probe's climb; holds the clock and the rungs done so far."""
+
+    def __init__(self, prober: Prober, target: Target, scheme: str, host: str, port: int):
+        self.p, self.t, self.scheme, self.host, self.port = prober, target, scheme, host, port
+        self.start = time.perf_counter()
+        self.deadline = self.start + min(target.timeout_s, prober.max_total_s)
+        self.phases: list[Phase] = []
+
+    def left(self) -> float:
+        return max(0.05, self.deadline - time.perf_counter())
+
+    def rung(self, name: str, ok: bool, started: float, detail: str) -> None:
+        self.phases.append(Phase(name, ok, round((time.perf_counter() - started) * 1000, 1), mask(detail)))
+
+    def run(self) -> ProbeResult:
+        started = time.perf_counter()
+        try:
+            addresses = _DNS.submit(self.p.resolver, self.host, self.port).result(timeout=self.left())
+        except FutureTimeout:
+            self.rung("dns", False, started, f"no DNS answer for {self.host} within {self.left():.0f} s")
+            return self.failed(f"NameResolutionError: Failed to resolve '{self.host}' (timed out)")
+        except (OSError, UnicodeError) as exc:
+            self.rung("dns", False, started, f"{self.host} does not resolve: {exc}")
+            return self.failed(f"NameResolutionError: Failed to resolve '{self.host}' ({exc})")
+        self.rung("dns", True, started, ", ".join(addresses[:3]))
+        if not self.t.trusted:
+            try:
+                addresses = self.public(addresses)
+            except Refused as refused:
+                return self.result(None, refused=str(refused))
+        return self.connect(addresses[0])
+
+    def public(self, addresses: list[str]) -> list[str]:
+        allowed, reason = [], None
+        for address in addresses:
+            try:
+                self.p.rules.check_address(address)
+                allowed.append(address)
+            except Refused as refused:
+                reason = refused
+        if not allowed:
+            raise reason
+        return allowed
+
+    def connect(self, address: str) -> ProbeResult:
+        started = time.perf_counter()
+        where = f"[{address}]:{self.port}" if ":" in address else f"{address}:{self.port}"
+        try:
+            sock = socket.create_connection((address, self.port), timeout=self.left())
+        except TimeoutError:
+            self.rung("connect", False, started, f"no TCP answer from {where} (firewall or proxy?)")
+            return self.failed(f"ConnectTimeoutError: Connection to {self.host} timed out. (connect timeout)")
+        except OSError as exc:
+            self.rung("connect", False, started, f"{where}: {exc.strerror or exc}")
+            kind = "ConnectionRefusedError" if isinstance(exc, ConnectionRefusedError) else type(exc).__name__
+            return self.failed(f"{kind}: [Errno {exc.errno}] {exc.strerror or exc} connecting to {self.host}")
+        self.rung("connect", True, started, where)
+        try:
+            if self.scheme == "https":
+                wrapped = self.tls(sock)
+                if isinstance(wrapped, ProbeResult):
+                    return wrapped
+                sock = wrapped
+            return self.request(sock)
+        finally:
+            sock.close()
+
+    def tls(self, sock: socket.socket) -> ssl.SSLSocket | ProbeResult:
+        started = time.perf_counter()
+        context = ssl.create_default_context(cafile=self.p.ca_file)
+        sock.settimeout(self.left())
+        try:
+            wrapped = context.wrap_socket(sock, server_hostname=self.host)
+        except ssl.SSLCertVerificationError as exc:
+            self.rung("tls", False, started, f"certificate rejected: {exc.verify_message}")
+            return self.failed(f"SSLCertVerificationError: certificate verify failed: {exc.verify_message}")
+        except (ssl.SSLError, OSError) as exc:
+            self.rung("tls", False, started, f"TLS handshake failed: {exc}")
+            return self.failed(f"SSLError: TLS handshake with {self.host} failed ({exc})")
+        cert = wrapped.getpeercert() or {}
+        detail = wrapped.version() or "TLS"
+        if cert.get("notAfter"):
+            expires = ssl.cert_time_to_seconds(cert["notAfter"])
+            days = int((expires - time.time()) // 86400)
+            detail += f", certificate valid until {time.strftime('%Y-%m-%d', time.gmtime(expires))} ({days} days)"
+        self.rung("tls", True, started, detail)
+        return wrapped
+
+    def request(self, sock: socket.socket) -> ProbeResult:
+        parts = urlsplit(self.t.url)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        headers = {"Host": netloc, "User-Agent": "modelarts-triage-probe/1", "Accept": "*/*", **dict(self.t.headers)}
+        if self.t.body and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
+        try:
+            headers.update(auth_headers(self.t.auth, self.t.method, self.t.url, headers, self.t.body))
+        except AuthError as exc:
+            return self.result(None, refused=f"cannot authenticate: {exc}")
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.left())
+        connection.sock = sock
+        sock.settimeout(self.left())
+        started = time.perf_counter()
+        try:
+            connection.request(self.t.method, path, body=self.t.body or None, headers=headers)
+            answer = connection.getresponse()
+            data = answer.read(MAX_BYTES + 1)
+        except TimeoutError:
+            waited = time.perf_counter() - started
+            self.rung("request", False, started, f"no answer within {waited:.1f} s (the gateway allows about 40 s)")
+            return self.failed(f"ReadTimeout: Read timed out. (read timeout={waited:.0f}) calling {self.t.url}")
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            self.rung("request", False, started, f"connection dropped: {type(exc).__name__}")
+            return self.failed(
+                f"ConnectionResetError: Connection reset by peer ({type(exc).__name__}) from {self.host}"
+            )
+        seconds = time.perf_counter() - started
+        size = f"{min(len(data), MAX_BYTES)} bytes" + (" (cut at 64 KB)" if len(data) > MAX_BYTES else "")
+        detail = f"HTTP {answer.status} {answer.reason}, {size}"
+        if 200 <= answer.status < 300:
+            share = 100 * seconds / GATEWAY_LIMIT_S
+            self.rung(
+                "request", True, started, f"{detail} in {seconds:.2f} s ({share:.0f}% of the ~40 s gateway limit)"
+            )
+            return self.result("ok", status=answer.status)
+        self.rung("request", False, started, detail)
+        return self.classify(answer, data[:MAX_BYTES])
+
+    def classify(self, answer: http.client.HTTPResponse, data: bytes) -> ProbeResult:
+        server = answer.getheader("Server") or ""
+        text = f"HTTP/1.1 {answer.status} {answer.reason}\nServer: {server}\n{data.decode('utf-8', 'replace')}"
+        diagnosis = self.p.matcher().diagnose(text, assume_context=True)
+        # without a gateway or dispatcher code, the answer came from the service itself
+        verdict = diagnosis.best.playbook.layer if diagnosis.matched else "model"
+        return self.result(verdict, status=answer.status, diagnosis=diagnosis)
+
+    def failed(self, description: str) -> ProbeResult:
+        """A client-side failure, described as a client library would, diagnosed by the same matcher."""
+        diagnosis = self.p.matcher().diagnose(description, assume_context=True)
+        return self.result("client", diagnosis=diagnosis)
+
+    def result(self, verdict: str | None, **extra) -> ProbeResult:
+        total = round((time.perf_counter() - self.start) * 1000, 1)
+        return ProbeResult(mask(self.t.label), verdict, tuple(self.phases), total_ms=total, **extra)
