@@ -87,19 +87,32 @@ def slack_api():
     api.stop()
 
 
-def start_bot(api: MockSlackAPI, **settings) -> tuple[RunningBot, WSGIServer]:
+def start_bot(api: MockSlackAPI, services: str | None = None, **runtime_options) -> tuple[RunningBot, WSGIServer]:
     values = {"bot_token": "xoxb-test", "app_token": None, "signing_secret": SECRET, "api_url": api.url,
-              "port": 0, "health_port": None, "workers": 32, **settings}  # fmt: skip
-    runtime = build_runtime(Settings(**values))
+              "port": 0, "health_port": None, "workers": 32}  # fmt: skip
+    runtime = build_runtime(Settings(**values), services=services, **runtime_options)
     server = make_server("127.0.0.1", 0, slack_wsgi(runtime.app), _ThreadingWSGIServer, _QuietHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return RunningBot(runtime, api, f"http://127.0.0.1:{server.server_port}"), server
 
 
 @pytest.fixture
-def bot(slack_api):
-    running, server = start_bot(slack_api)
-    yield running
-    server.shutdown()
-    server.server_close()
-    running.runtime.responder.pool.shutdown(wait=False, cancel_futures=True)
+def bot_factory(slack_api):
+    """Start bots with options (services file, resolver...); all are stopped after the test."""
+    servers = []
+
+    def factory(**options) -> RunningBot:
+        running, server = start_bot(slack_api, **options)
+        servers.append((running, server))
+        return running
+
+    yield factory
+    for running, server in servers:
+        server.shutdown()
+        server.server_close()
+        running.runtime.responder.pool.shutdown(wait=False, cancel_futures=True)
+
+
+@pytest.fixture
+def bot(bot_factory):
+    return bot_factory()

@@ -224,12 +224,14 @@ class _Ladder:
         return self.classify(answer, data[:MAX_BYTES])
 
     def classify(self, answer: http.client.HTTPResponse, data: bytes) -> ProbeResult:
+        """Codes in the answer say which hop refused; without one, the answer came from the service itself."""
         server = answer.getheader("Server") or ""
-        text = f"HTTP/1.1 {answer.status} {answer.reason}\nServer: {server}\n{data.decode('utf-8', 'replace')}"
+        text = f"HTTP/1.1 {answer.status}\nServer: {server}\n{data.decode('utf-8', 'replace')}"
         diagnosis = self.p.matcher().diagnose(text, assume_context=True)
-        # without a gateway or dispatcher code, the answer came from the service itself
-        verdict = diagnosis.best.playbook.layer if diagnosis.matched else "model"
-        return self.result(verdict, status=answer.status, diagnosis=diagnosis)
+        best = diagnosis.best if diagnosis.matched else None
+        if best and (best.code or best.playbook.layer == "client"):
+            return self.result(best.playbook.layer, status=answer.status, diagnosis=diagnosis)
+        return self.result("model", status=answer.status)
 
     def failed(self, description: str) -> ProbeResult:
         """A client-side failure, described as a client library would, diagnosed by the same matcher."""
