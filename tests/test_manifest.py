@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.doubles.slack_requests import message_event, post_action, post_event
+from tests.doubles.slack_requests import message_event, post_action, post_command, post_event
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENT_SCOPE = {
@@ -77,7 +77,21 @@ def test_socket_and_http_manifests_differ_only_in_transport():
         http["settings"]["interactivity"]["request_url"],
     ):
         assert url.startswith("https://") and url.endswith("/slack/events")
-    assert socket["oauth_config"] == http["oauth_config"] and socket["features"] == http["features"]
+    assert socket["oauth_config"] == http["oauth_config"]
+    assert socket["features"]["bot_user"] == http["features"]["bot_user"]
+    for a, b in zip(socket["features"]["slash_commands"], http["features"]["slash_commands"], strict=True):
+        assert "url" not in a and b.pop("url").endswith("/slack/events") and a == b
+
+
+@pytest.mark.parametrize("name", ["manifest.yml", "manifest.http.yml"])
+def test_every_slash_command_in_the_manifest_has_a_listener(bot, name):
+    m = manifest(name)
+    assert "commands" in m["oauth_config"]["scopes"]["bot"]
+    commands = [c["command"] for c in m["features"]["slash_commands"]]
+    assert commands == ["/predict-check"]
+    for command in commands:
+        sent = post_command(bot.events, command, "", bot.api.response_url("cmd"))
+        assert sent.status == 200 and "Usage" in sent.body
 
 
 def test_procfile_runs_http_under_gunicorn_and_the_worker_in_socket_mode():
