@@ -96,3 +96,18 @@ def test_lint_exit_codes(tmp_path):
 def test_console_reads_a_piped_paste():
     run = bot("console", stdin=PASTE)
     assert run.returncode == 0 and "APIG.0201" in run.stdout.decode()
+
+
+def test_console_runs_predict_check_and_probe_refuses_with_exit_2(tmp_path):
+    from tests.doubles.fake_gateway import FakeGateway
+
+    with FakeGateway() as gateway:
+        services = tmp_path / "services.yaml"
+        services.write_text(f"services:\n  svc:\n    url: {gateway.url('apig-0308')}\n")
+        run = bot("console", "--services", str(services), stdin="/predict-check svc")
+        out = run.stdout.decode()
+        assert run.returncode == 0 and "probe svc: fails at API Gateway (APIG)" in out and "APIG.0308" in out
+        refused = bot("probe", "http://10.1.2.3/v1/infers/x")
+        assert refused.returncode == 2 and "not an allowed probe host" in refused.stdout.decode()
+        unknown = bot("probe", "nope", "--services", str(services))
+        assert unknown.returncode == 2 and "Registered services: `svc`" in unknown.stdout.decode()
