@@ -204,3 +204,18 @@ def test_an_allowed_gateway_url_is_probed_at_the_address_that_was_checked(gatewa
     result = prober.probe(Target("pasted", f"http://{host}:{gateway.port}{path}"))
     assert (result.verdict, result.playbook) == ("apig", "APIG.0301")
     assert gateway.requests[-1].headers["host"] == f"{host}:{gateway.port}"
+
+
+def test_with_control_plane_credentials_the_probe_adds_the_service_state(tmp_path, gateway):
+    from tests.doubles.fake_modelarts_api import FakeModelArtsAPI
+
+    sid = gateway.url("modelarts-4302").rsplit("/", 1)[1]
+    services = {sid: {"name": "ocr-v3", "status": "CONCERNING", "events": [
+        {"event_type": "ABNORMAL", "event_info": "[Alarm] container restarted (OOMKilled)", "update_at": 1716000000000}]}}  # fmt: skip
+    with FakeModelArtsAPI(services) as api:
+        env = {"MODELARTS_ENDPOINT": api.base, "MODELARTS_PROJECT_ID": "p1", "HUAWEICLOUD_SDK_AK": "AKTESTAKTESTAKTEST01",
+               "HUAWEICLOUD_SDK_SK": "sk-value-that-must-not-show-0123456789abcd"}  # fmt: skip
+        code, result = cli_probe("svc", services_file(tmp_path, one(gateway, "modelarts-4302")), **env)
+    assert (code, result["verdict"], result["playbook"]) == (0, "dispatcher", "ModelArts.4302")
+    assert "ocr-v3 is concerning" in result["service_state"] and "OOMKilled" in result["service_state"]
+    assert env["HUAWEICLOUD_SDK_SK"] not in json.dumps(result)
