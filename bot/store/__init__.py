@@ -1,7 +1,9 @@
 """State the bot keeps between events, behind one interface.
 
 Dedup claims with a time-to-live, the map from a paste to the bot's reply (for edits and probe
-results), feedback votes, and rate-limit counters. Backends implement ``Store``; nothing else touches storage.
+results), feedback votes, rate-limit counters, answer counts, and a redacted log of knowledge gaps
+(pastes that matched nothing, answers voted "Not helpful"). Backends implement ``Store``: SQLite
+(default), Redis (several replicas), and process memory; nothing else touches storage.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ DEDUP_TTL_S = 15 * 60
 """Slack redelivers for up to ~5 minutes; keys live well past that."""
 REPLY_TTL_S = 7 * 24 * 3600
 """How long an answer can still be edited or voted on."""
+GAP_TEXT_LIMIT = 4000
+"""Characters of a (redacted) paste kept in the gap log."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class Reply:
     thread_ts: str
     playbook: str | None
     variant: str | None
+    paste_text: str = ""
+    """The paste, redacted and cut to GAP_TEXT_LIMIT: logged as a gap if the answer is voted unhelpful."""
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -45,6 +51,27 @@ class Vote:
     helpful: bool
     playbook: str | None
     variant: str | None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A paste the knowledge base did not answer well, kept (redacted) for playbook authors."""
+
+    at: float
+    """Unix time."""
+    kind: str
+    """``unmatched`` or ``unhelpful``."""
+    text: str
+    channel: str
+    playbook: str | None = None
+    variant: str | None = None
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def loads(cls, raw: str | bytes) -> Gap:
+        return cls(**json.loads(raw))
 
 
 class Store(ABC):
@@ -78,9 +105,28 @@ class Store(ABC):
     def incr(self, key: str, ttl_s: int) -> int:
         """Count one more hit in a fixed window of ``ttl_s`` seconds that starts at the first hit."""
 
+    @abstractmethod
+    def count_answer(self, playbook: str | None, variant: str | None) -> None:
+        """Count one answer given (playbook None: asked directly, nothing matched)."""
+
+    @abstractmethod
+    def answer_counts(self) -> dict[tuple[str | None, str | None], int]:
+        """Answers given so far, by (playbook, variant)."""
+
+    @abstractmethod
+    def log_gap(self, gap: Gap) -> None:
+        """Keep a gap (its text must already be redacted and cut to GAP_TEXT_LIMIT)."""
+
+    @abstractmethod
+    def gaps(self, since: float = 0.0) -> list[Gap]:
+        """Gaps logged at or after unix time ``since``, oldest first."""
+
     def ping(self) -> bool:
         """Whether the backend answers (for readiness checks)."""
         return True
+
+    def close(self) -> None:
+        """Release connections and files."""
 
 
 def reply_key(channel: str, paste_ts: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 
-from bot.store import DEDUP_TTL_S, REPLY_TTL_S, Reply, Store, Vote, reply_key
+from bot.store import DEDUP_TTL_S, REPLY_TTL_S, Gap, Reply, Store, Vote, reply_key
 
 
 class MemoryStore(Store):
@@ -18,6 +19,8 @@ class MemoryStore(Store):
         self._replies: dict[str, tuple[float, Reply]] = {}
         self._votes: dict[tuple[str, str, str], Vote] = {}
         self._counters: dict[str, tuple[float, int]] = {}
+        self._answers: Counter = Counter()
+        self._gaps: list[Gap] = []
 
     def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
         now = self._clock()
@@ -66,3 +69,20 @@ class MemoryStore(Store):
     def votes(self) -> list[Vote]:
         with self._lock:
             return list(self._votes.values())
+
+    def count_answer(self, playbook: str | None, variant: str | None) -> None:
+        with self._lock:
+            self._answers[(playbook, variant)] += 1
+
+    def answer_counts(self) -> dict[tuple[str | None, str | None], int]:
+        with self._lock:
+            return dict(self._answers)
+
+    def log_gap(self, gap: Gap) -> None:
+        with self._lock:
+            self._gaps.append(gap)
+            del self._gaps[:-10_000]
+
+    def gaps(self, since: float = 0.0) -> list[Gap]:
+        with self._lock:
+            return [g for g in self._gaps if g.at >= since]
