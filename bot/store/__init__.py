@@ -125,7 +125,7 @@ class Store(ABC):
         """Whether the backend answers (for readiness checks)."""
         return True
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections and files."""
 
 
