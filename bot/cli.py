@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--http", dest="mode", action="store_const", const="http", help="force HTTP mode")
     serve.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
     playbooks_option(serve)
+    services_option(serve)
     return parser
 
 
@@ -122,14 +123,14 @@ def _serve(settings: Settings, mode: str | None, port: int | None, args) -> int:
     mode = settings.mode(mode)
     settings.check(mode)
     setup_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    playbooks = getattr(args, "playbooks", None)
+    playbooks, services = getattr(args, "playbooks", None), getattr(args, "services", None)
     try:
         KnowledgeBase.load(playbooks)
     except PlaybookLoadError as exc:
         raise SettingsError("the knowledge base has errors:\n" + "\n".join(map(str, exc.errors))) from None
     if mode == "socket":
-        return serve_socket(settings, playbooks)
-    return serve_http(settings, port or settings.port, playbooks)
+        return serve_socket(settings, playbooks, services)
+    return serve_http(settings, port or settings.port, playbooks, services)
 
 
 def _diagnose(matcher: Matcher, args) -> int:

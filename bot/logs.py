@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import sys
 import time
 
 from bot.redact import mask
+
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+"""The Slack event id (or interaction trigger id) being handled; copied into reply work."""
 
 
 class RedactingFilter(logging.Filter):
@@ -31,9 +35,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key in ("event_id", "channel", "request_id"):
-            if hasattr(record, key):
-                entry[key] = getattr(record, key)
+        rid = request_id.get()
+        if rid:
+            entry["request_id"] = rid
         if record.exc_text:
             entry["exc"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)

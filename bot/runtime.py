@@ -1,4 +1,10 @@
-"""Wires the running bot from its settings: knowledge base, store, reply pool, Slack app, transport."""
+"""Wires the running bot from its settings: knowledge base, store, probes, Slack app, and transport.
+
+Both transports serve the same operations routes (``/healthz``, ``/readyz``, ``/metrics``): HTTP
+mode next to ``/slack/events`` under waitress, Socket Mode on ``$HEALTH_PORT``. SIGHUP reloads
+the playbooks; SIGTERM stops taking new work (new HTTP requests get 503, so Slack retries them
+elsewhere; Socket Mode disconnects, so Slack redelivers), finishes the work in flight, then exits.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +13,27 @@ import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.knowledge import KnowledgeBase
-from bot.matcher import Matcher
+from bot.metrics import Metrics
 from bot.probe.ladder import Prober, Resolver, system_resolver
 from bot.probe.policy import ProbePolicy
 from bot.probe.registry import Registry, RegistryError
 from bot.probe.safety import UrlRules
+from bot.reloader import LiveKnowledge
 from bot.settings import Settings, SettingsError
 from bot.slack.app import build_app
 from bot.slack.client import make_client
 from bot.slack.responder import Responder
-from bot.slack.web import health_app, slack_wsgi
+from bot.slack.web import ops_wsgi, slack_wsgi
 from bot.store import Store
-from bot.store.memory import MemoryStore
+from bot.store.factory import open_store
 
 log = logging.getLogger(__name__)
+GRACE_S = 25.0
 
 
 @dataclass
@@ -36,6 +42,31 @@ class Runtime:
     app: App
     responder: Responder
     store: Store
+    knowledge: LiveKnowledge
+    metrics: Metrics
+    socket: SocketModeHandler | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def ready(self) -> tuple[bool, dict]:
+        """Ready when Slack can reach us (socket connected, or HTTP) and state is kept (or safely degraded)."""
+        store_up = self.store.ping()
+        has_fallback = getattr(self.store, "fallback", None) is not None
+        slack = "http" if self.socket is None else ("connected" if self.socket.client.is_connected() else "down")
+        state = "ok" if store_up else ("degraded: process-local fallback" if has_fallback else "down")
+        ok = not self.stopping.is_set() and slack != "down" and state != "down"
+        return ok, {"ready": ok, "slack": slack, "store": state, "stopping": self.stopping.is_set()}
+
+    def stop(self, grace_s: float = GRACE_S) -> bool:
+        """Stop taking work, finish what is in flight (up to ``grace_s``), release the store."""
+        self.stopping.set()
+        if self.socket is not None:
+            self.socket.close()  # unacked envelopes go back to Slack, which redelivers them
+        finished = self.responder.drain(grace_s)
+        if not finished:
+            log.error("stopping with %d replies still in flight after %.0f s", self.responder.in_flight, grace_s)
+        self.knowledge.stop()
+        self.store.close()
+        return finished
 
 
 def build_runtime(
@@ -45,12 +76,19 @@ def build_runtime(
     services: str | None = None,
     resolver: Resolver = system_resolver,
 ) -> Runtime:
-    """Everything but the transport. Raises ``SettingsError`` when Slack refuses the bot token."""
-    matcher = Matcher(KnowledgeBase.load(playbooks))
-    store = store or MemoryStore()
+    """Everything but the transport. Raises ``SettingsError`` for bad settings or a token Slack refuses."""
+    metrics = Metrics()
+    knowledge = LiveKnowledge(
+        playbooks, on_reload=lambda ok: metrics.reloads.labels(result="ok" if ok else "refused").inc()
+    )
+    if store is None:
+        try:
+            store = open_store(on_error=lambda op, exc: _store_error(metrics, op, exc))
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
     pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="reply")
-    prober, policy = build_probe(lambda: matcher, store, services, resolver)
-    responder = Responder(lambda: matcher, store, pool, prober, policy)
+    prober, policy = build_probe(knowledge, store, services, resolver)
+    responder = Responder(knowledge, store, pool, prober, policy, metrics)
     client = make_client(settings.bot_token, settings.api_url)
     try:
         app = build_app(client, responder, settings.signing_secret)
@@ -59,7 +97,7 @@ def build_runtime(
             f"Could not sign in to Slack with SLACK_BOT_TOKEN: {exc}. Copy the Bot User OAuth Token again "
             "(OAuth & Permissions) and check SLACK_API_URL if you set it."
         ) from None
-    return Runtime(settings, app, responder, store)
+    return Runtime(settings, app, responder, store, knowledge, metrics)
 
 
 def build_probe(matcher, store: Store, services: str | None = None, resolver: Resolver = system_resolver, env=None):
@@ -74,6 +112,60 @@ def build_probe(matcher, store: Store, services: str | None = None, resolver: Re
     return prober, ProbePolicy.from_env(store, registry, env)
 
 
+def serve_http(settings: Settings, port: int, playbooks: str | None = None, services: str | None = None) -> int:
+    """HTTP mode under waitress: one process (dedup state and reply pool live in it), many threads."""
+    from waitress import create_server
+
+    runtime = build_runtime(settings, playbooks, services=services)
+    server = create_server(slack_wsgi(runtime), host="0.0.0.0", port=port, threads=16, ident="modelarts-triage")
+    log.info("serving Slack events on http://0.0.0.0:%s/slack/events", server.effective_port)
+    return _run_until_stopped(runtime, server.run, server.close)
+
+
+def serve_socket(settings: Settings, playbooks: str | None = None, services: str | None = None) -> int:
+    """Socket Mode: connect out to Slack; serve the operations routes on $HEALTH_PORT when set."""
+    from waitress import create_server
+
+    runtime = build_runtime(settings, playbooks, services=services)
+    runtime.socket = TimedSocketModeHandler(runtime.app, settings.app_token, runtime.metrics)
+    runtime.socket.connect()
+    log.info("connected to Slack in Socket Mode")
+    if not settings.health_port:
+        return _run_until_stopped(runtime, None, None)
+    server = create_server(ops_wsgi(runtime), host="0.0.0.0", port=settings.health_port, threads=4)
+    return _run_until_stopped(runtime, server.run, server.close)
+
+
+class TimedSocketModeHandler(SocketModeHandler):
+    """Bolt's Socket Mode handler, timing each envelope's ack for the metrics."""
+
+    def __init__(self, app: App, app_token: str, metrics: Metrics):
+        super().__init__(app, app_token=app_token)
+        self.metrics = metrics
+
+    def handle(self, client, req) -> None:
+        with self.metrics.ack_seconds.time():
+            super().handle(client, req)
+
+
+def _run_until_stopped(runtime: Runtime, run, close) -> int:
+    """Serve until SIGTERM/SIGINT, reloading playbooks on SIGHUP; then stop gracefully."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=runtime.knowledge.reload, daemon=True).start())
+    runtime.knowledge.watch()
+    if run is not None:
+        threading.Thread(target=run, daemon=True, name="http").start()
+    stop.wait()
+    log.info("stopping: finishing the work in flight")
+    finished = runtime.stop()
+    if close is not None:
+        close()
+    log.info("stopped")
+    return 0 if finished else 1
+
+
 def _control_plane(env):
     if not env.get("MODELARTS_ENDPOINT"):
         return None  # not configured: skip importing the vendor SDK (most of a second)
@@ -82,61 +174,6 @@ def _control_plane(env):
     return ControlPlane.from_env(env)
 
 
-def http_app():
-    """WSGI factory for gunicorn (``gunicorn 'bot.runtime:http_app()'``): settings from the environment."""
-    settings = Settings.from_env()
-    settings.check("http")
-    return slack_wsgi(build_runtime(settings).app)
-
-
-def serve_http(settings: Settings, port: int, playbooks: str | None = None) -> int:
-    """HTTP mode under gunicorn: one process (state and reply pool live there), many threads."""
-    from gunicorn.app.base import BaseApplication
-
-    runtime = build_runtime(settings, playbooks)  # fail fast, before gunicorn starts
-    wsgi = slack_wsgi(runtime.app)
-
-    class Server(BaseApplication):
-        def load_config(self):
-            for key, value in {
-                "bind": f"0.0.0.0:{port}",
-                "workers": 1,
-                "worker_class": "gthread",
-                "threads": 16,
-                "timeout": 30,
-                "graceful_timeout": 20,
-                "accesslog": None,
-            }.items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            return wsgi
-
-    log.info("serving Slack events on http://0.0.0.0:%s/slack/events", port)
-    Server().run()
-    return 0
-
-
-def serve_socket(settings: Settings, playbooks: str | None = None) -> int:
-    """Socket Mode: connect out to Slack; serve health checks on $HEALTH_PORT when set."""
-    runtime = build_runtime(settings, playbooks)
-    handler = SocketModeHandler(runtime.app, app_token=settings.app_token)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    health = None
-    if settings.health_port:
-        health = make_server("0.0.0.0", settings.health_port, health_app(), WSGIServer, _QuietHandler)
-        threading.Thread(target=health.serve_forever, daemon=True, name="health").start()
-    handler.connect()
-    log.info("connected to Slack in Socket Mode")
-    stop.wait()
-    handler.close()
-    if health:
-        health.shutdown()
-    return 0
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
+def _store_error(metrics: Metrics, op: str, exc: Exception) -> None:
+    metrics.store_errors.labels(op=op).inc()
+    log.error("state store failed in %s (%s); using process-local state until it is back", op, type(exc).__name__)

@@ -17,6 +17,7 @@ from bot.matcher import Matcher
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.web import slack_wsgi
+from bot.store.memory import MemoryStore
 from tests.doubles.slack_api import MockSlackAPI
 from tests.doubles.slack_requests import SECRET
 
@@ -90,8 +91,9 @@ def slack_api():
 def start_bot(api: MockSlackAPI, services: str | None = None, **runtime_options) -> tuple[RunningBot, WSGIServer]:
     values = {"bot_token": "xoxb-test", "app_token": None, "signing_secret": SECRET, "api_url": api.url,
               "port": 0, "health_port": None, "workers": 32}  # fmt: skip
+    runtime_options.setdefault("store", MemoryStore())
     runtime = build_runtime(Settings(**values), services=services, **runtime_options)
-    server = make_server("127.0.0.1", 0, slack_wsgi(runtime.app), _ThreadingWSGIServer, _QuietHandler)
+    server = make_server("127.0.0.1", 0, slack_wsgi(runtime), _ThreadingWSGIServer, _QuietHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return RunningBot(runtime, api, f"http://127.0.0.1:{server.server_port}"), server
 

@@ -1,4 +1,4 @@
-"""``python -m bot serve`` as a real process: gunicorn HTTP mode, Socket Mode, and refusals at start."""
+"""``python -m bot serve`` as a real process: HTTP mode under waitress, Socket Mode, and refusals at start."""
 
 from __future__ import annotations
 
@@ -62,9 +62,10 @@ def stop(proc: subprocess.Popen) -> str:
     return err.decode()
 
 
-def test_http_mode_under_gunicorn_answers_a_signed_event(slack_api):
+def test_http_mode_answers_a_signed_event(slack_api, tmp_path):
     port = free_port()
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url}
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
+           "STATE_URL": f"sqlite:///{tmp_path}/state.sqlite3"}  # fmt: skip
     proc = start(["serve", "--http", "--port", str(port)], env)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
@@ -78,14 +79,14 @@ def test_http_mode_under_gunicorn_answers_a_signed_event(slack_api):
     assert "xoxb-test" not in logs
 
 
-def test_socket_mode_worker_answers_an_envelope_and_serves_health(slack_api):
+def test_socket_mode_worker_answers_an_envelope_and_serves_health(slack_api, tmp_path):
     from tests.doubles.socket_mode import MockSocketModeServer
 
     sm = MockSocketModeServer().start()
     slack_api.ws_url = sm.url
     health = free_port()
     env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-1-A1-test", "SLACK_API_URL": slack_api.url,
-           "HEALTH_PORT": str(health)}  # fmt: skip
+           "HEALTH_PORT": str(health), "STATE_URL": "memory://"}  # fmt: skip
     proc = start([], env)  # no command: Slack settings present, so it serves (Socket Mode, as SLACK_APP_TOKEN is set)
     try:
         wait_healthy(f"http://127.0.0.1:{health}/healthz", proc)

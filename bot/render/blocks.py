@@ -52,10 +52,13 @@ class SlackMessage:
     blocks: list[dict]
 
 
-def render_answer(d: Diagnosis, *, secrets: tuple[str, ...] = (), probe: str | None = None) -> SlackMessage:
+def render_answer(
+    d: Diagnosis, *, secrets: tuple[str, ...] = (), probe: str | None = None, paste_ts: str = ""
+) -> SlackMessage:
     """The reply to a paste: the diagnosis, or (when asked directly) the closest candidates.
 
-    ``probe`` is the value of a "Run live probe" button (a registered service or an allowed URL).
+    ``probe`` is the value of a "Run live probe" button (a registered service or an allowed URL);
+    ``paste_ts`` rides on the vote buttons so a "Not helpful" vote can find the paste.
     """
     if not d.matched:
         return _render_unsure(d, secrets, probe)
@@ -81,7 +84,7 @@ def render_answer(d: Diagnosis, *, secrets: tuple[str, ...] = (), probe: str | N
         others = ", ".join(f"`{c.code or c.playbook.code}` {esc(c.title)}" for c in d.others[:8])
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Also in this paste: {others}", 2000))]))
     blocks.extend(_notices(d, secrets))
-    blocks.append(_feedback(best, probe))
+    blocks.append(_feedback(best, probe, paste_ts))
     text = f"{code} ({LAYER_NAMES[best.playbook.layer]}): {best.title}. {best.cause}"
     return _message(text, blocks)
 
@@ -208,8 +211,8 @@ def _notices(d: Diagnosis, secrets: tuple[str, ...]) -> list[Block]:
     return [ContextBlock(elements=[MarkdownTextObject(text=n)]) for n in notes]
 
 
-def _feedback(best: Candidate, probe: str | None) -> ActionsBlock:
-    value = f"{best.playbook.code}|{best.variant.id if best.variant else ''}"
+def _feedback(best: Candidate, probe: str | None, paste_ts: str) -> ActionsBlock:
+    value = f"{best.playbook.code}|{best.variant.id if best.variant else ''}|{paste_ts}"
     buttons = [
         ButtonElement(text=PlainTextObject(text=":+1: Helpful", emoji=True), action_id=HELPFUL, value=value),
         ButtonElement(text=PlainTextObject(text=":-1: Not helpful", emoji=True), action_id=UNHELPFUL, value=value),

@@ -7,13 +7,11 @@ retries for want of an ack.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.render.blocks import HELPFUL, RUN_PROBE, UNHELPFUL
-from bot.slack.middleware import drop_repeated_events, probe_gate, skip_bot_messages
+from bot.slack.middleware import count_and_tag, drop_repeated_events, probe_gate, skip_bot_messages
 from bot.slack.responder import Paste, Responder
 
 PREDICT_CHECK = "/predict-check"
@@ -27,10 +25,11 @@ def build_app(client: WebClient, responder: Responder, signing_secret: str | Non
         client=client,
         signing_secret=signing_secret,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
+        listener_executor=responder.listener_executor(LISTENER_THREADS),
     )
+    app.middleware(count_and_tag(responder.metrics))
     app.middleware(skip_bot_messages)
-    app.middleware(drop_repeated_events(responder.store))
+    app.middleware(drop_repeated_events(responder.store, responder.metrics))
 
     @app.event("app_mention")
     def on_mention(event, client):

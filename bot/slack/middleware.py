@@ -8,8 +8,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from slack_bolt import BoltResponse
 
+from bot.logs import request_id
+from bot.metrics import Metrics
 from bot.probe.policy import ProbePolicy
 from bot.store import Store
 
@@ -24,12 +28,26 @@ def skip_bot_messages(body: dict, next) -> BoltResponse | None:
     return next()
 
 
-def drop_repeated_events(store: Store):
+def count_and_tag(metrics: Metrics):
+    """Middleware that counts every request by kind and tags the logs with its event or trigger id."""
+
+    def count_and_tag(body: dict, next) -> BoltResponse | None:
+        event = body.get("event") or {}
+        kind = event.get("type") or body.get("command") or body.get("type") or "other"
+        metrics.events.labels(kind=kind).inc()
+        request_id.set(body.get("event_id") or body.get("trigger_id") or uuid.uuid4().hex[:12])
+        return next()
+
+    return count_and_tag
+
+
+def drop_repeated_events(store: Store, metrics: Metrics):
     """Middleware that claims each ``event_id`` once in ``store``."""
 
     def drop_repeated_events(body: dict, next, logger) -> BoltResponse | None:
         event_id = body.get("event_id")
         if event_id and body.get("type") == "event_callback" and not store.claim(f"event:{event_id}"):
+            metrics.duplicates.inc()
             logger.info("dropped a repeated delivery of %s", event_id)
             return BoltResponse(status=200, body="", headers=NO_RETRY)
         return next()

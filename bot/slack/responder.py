@@ -8,17 +8,21 @@ and given back if posting fails so a redelivery can still answer.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.matcher import Matcher
+from bot.metrics import Metrics
 from bot.probe.ladder import Busy, Prober
 from bot.probe.policy import ProbePolicy, service_target
 from bot.probe.result import ProbeResult, Target
@@ -32,7 +36,7 @@ from bot.render.blocks import (
     render_recognised_url,
     render_secret_warning,
 )
-from bot.store import DEDUP_TTL_S, Reply, Store, Vote
+from bot.store import DEDUP_TTL_S, GAP_TEXT_LIMIT, Gap, Reply, Store, Vote
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class Paste:
     text: str
     addressed: bool
     files: tuple[dict, ...] = field(default=())
+    received: float = field(default_factory=time.monotonic)
 
     @classmethod
     def of(cls, event: dict, channel: str | None = None, addressed: bool = False) -> Paste:
@@ -68,7 +73,7 @@ class Paste:
 
 
 class Responder:
-    """Answers pastes, revises answers when pastes are edited, and records votes."""
+    """Answers pastes, revises answers when pastes are edited, records votes, runs probes."""
 
     def __init__(
         self,
@@ -77,12 +82,14 @@ class Responder:
         pool: Executor,
         prober: Prober | None = None,
         policy: ProbePolicy | None = None,
+        metrics: Metrics | None = None,
     ):
         self.matcher = matcher
         self.store = store
         self.pool = pool
         self.prober = prober
         self.policy = policy
+        self.metrics = metrics or Metrics()
         self._in_flight = 0
         self._idle = threading.Condition()
 
@@ -91,10 +98,36 @@ class Responder:
         return self._in_flight
 
     def submit(self, job: Callable, *args) -> None:
-        """Run ``job(*args)`` on the pool; failures are logged, never raised into Bolt."""
+        """Run ``job(*args)`` on the pool, in the caller's log context; failures are logged, never raised."""
+        self._enter()
+        self.pool.submit(contextvars.copy_context().run, self._guarded, job, *args)
+
+    def listener_executor(self, max_workers: int) -> ThreadPoolExecutor:
+        """Bolt's pool for listener bodies, counted with the reply work so ``drain`` waits for both."""
+        responder = self
+
+        class Counted(ThreadPoolExecutor):
+            def submit(self, fn, /, *args, **kwargs):
+                responder._enter()
+
+                def run():
+                    try:
+                        return fn(*args, **kwargs)
+                    finally:
+                        responder._leave()
+
+                return super().submit(run)
+
+        return Counted(max_workers=max_workers, thread_name_prefix="bolt")
+
+    def _enter(self) -> None:
         with self._idle:
             self._in_flight += 1
-        self.pool.submit(self._guarded, job, *args)
+
+    def _leave(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
 
     def drain(self, timeout: float) -> bool:
         """Wait until no work is in flight; False if some is still running after ``timeout`` seconds."""
@@ -108,7 +141,10 @@ class Responder:
             self._warn(client, paste, cleaned.kinds)
         diagnosis = self.matcher().diagnose(cleaned.text)
         url = None if diagnosis.matched else next((u for u in diagnosis.evidence.urls if u.service_id), None)
+        if not diagnosis.matched and not url and _looks_like_an_error(diagnosis, paste.addressed):
+            self.store.log_gap(Gap(time.time(), "unmatched", cleaned.text[:GAP_TEXT_LIMIT], paste.channel))
         if not (diagnosis.matched or paste.addressed or url):
+            self.metrics.silences.inc()
             return
         slot = f"answer:{paste.channel}:{paste.ts}"
         if not self.store.claim(slot, DEDUP_TTL_S):
@@ -122,7 +158,7 @@ class Responder:
         elif url:
             message = render_recognised_url(url, service.name if service else None, probe)
         else:
-            message = render_answer(diagnosis, secrets=cleaned.kinds, probe=probe)
+            message = render_answer(diagnosis, secrets=cleaned.kinds, probe=probe, paste_ts=paste.ts)
         try:
             posted = client.chat_postMessage(
                 channel=paste.channel,
@@ -133,19 +169,18 @@ class Responder:
                 unfurl_media=False,
             )
         except Exception:
-            self.store.release(slot)  # a redelivery may still answer
+            self.store.release(slot)  # a redelivery (or an edit) may still answer
             raise
-        best = diagnosis.best
+        best = diagnosis.best if diagnosis.matched else None
+        playbook, variant = (best.playbook.code, best.variant.id if best.variant else None) if best else (None, None)
         self.store.save_reply(
             Reply(
-                channel=paste.channel,
-                paste_ts=paste.ts,
-                reply_ts=posted["ts"],
-                thread_ts=paste.thread_ts,
-                playbook=best.playbook.code if diagnosis.matched else None,
-                variant=best.variant.id if diagnosis.matched and best.variant else None,
+                paste.channel, paste.ts, posted["ts"], paste.thread_ts, playbook, variant, cleaned.text[:GAP_TEXT_LIMIT]
             )
         )
+        self.store.count_answer(playbook, variant)
+        self.metrics.answers.labels(playbook=playbook or "none").inc()
+        self.metrics.reply_seconds.observe(time.monotonic() - paste.received)
         if auto:
             self._probe_into(client, paste.channel, posted["ts"], service_target(service))
 
@@ -160,6 +195,7 @@ class Responder:
             result = self.prober.probe(target)
         except Busy:
             result = ProbeResult(target.label, None, refused="busy: other probes are running; try again in 10 s")
+        self.metrics.probes.labels(verdict=result.verdict or "refused").inc()
         message = render_probe(result)
         client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
 
@@ -192,7 +228,11 @@ class Responder:
         cleaned = redact(paste.text)
         diagnosis = self.matcher().diagnose(cleaned.text)
         matched = diagnosis.matched or paste.addressed
-        message = render_answer(diagnosis, secrets=cleaned.kinds) if matched else render_edited_away()
+        if matched:
+            message = render_answer(diagnosis, secrets=cleaned.kinds, probe=self._probe_value(cleaned.text, diagnosis),
+                                    paste_ts=paste.ts)  # fmt: skip
+        else:
+            message = render_edited_away()
         client.chat_update(channel=reply.channel, ts=reply.reply_ts, text=message.text, blocks=message.blocks)
         best = diagnosis.best if diagnosis.matched else None
         self.store.save_reply(
@@ -203,16 +243,22 @@ class Responder:
                 thread_ts=reply.thread_ts,
                 playbook=best.playbook.code if best else None,
                 variant=best.variant.id if best and best.variant else None,
+                paste_text=cleaned.text[:GAP_TEXT_LIMIT],
             )
         )
 
     def record_feedback(self, client: WebClient, body: dict, helpful: bool) -> None:
-        """Store the vote (one per user per answer) and swap the buttons for a thank-you."""
+        """Store the vote (one per user per answer), log an unhelpful answer as a gap, thank the voter."""
         user = body["user"]["id"]
         channel = body["channel"]["id"]
         message = body["message"]
-        playbook, _, variant = body["actions"][0].get("value", "").partition("|")
-        self.store.record_vote(Vote(channel, message["ts"], user, helpful, playbook or None, variant or None))
+        playbook, variant, paste_ts = [*body["actions"][0].get("value", "").split("|"), "", ""][:3]
+        new = self.store.record_vote(Vote(channel, message["ts"], user, helpful, playbook or None, variant or None))
+        reply = self.store.reply_for(channel, paste_ts) if paste_ts else None
+        if not helpful and new and reply is not None:
+            self.store.log_gap(
+                Gap(time.time(), "unhelpful", reply.paste_text, channel, playbook or None, variant or None)
+            )
         client.chat_update(
             channel=channel,
             ts=message["ts"],
@@ -247,12 +293,20 @@ class Responder:
     def _guarded(self, job: Callable, *args) -> None:
         try:
             job(*args)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            self.metrics.slack_errors.labels(error=error or f"http_{exc.response.status_code}").inc()
+            log.error("Slack refused a call in %s: %s", getattr(job, "__name__", job), error or exc)
         except Exception:
             log.exception("reply work failed (%s)", getattr(job, "__name__", job))
         finally:
-            with self._idle:
-                self._in_flight -= 1
-                self._idle.notify_all()
+            self._leave()
+
+
+def _looks_like_an_error(diagnosis, addressed: bool) -> bool:
+    """Worth a look by playbook authors: asked for directly, or error-shaped text about ModelArts."""
+    ev = diagnosis.evidence
+    return addressed or (ev.context and bool(ev.codes or ev.statuses or ev.exceptions or ev.messages))
 
 
 def _is_text(info: dict) -> bool:

@@ -1,41 +1,61 @@
-"""HTTP transport: a WSGI app serving ``POST /slack/events`` and the health check.
+"""HTTP routes: Slack's requests on ``POST /slack/events``, and the operations routes.
 
-``python -m bot serve --http`` runs it under gunicorn (one process, many threads: the dedup state
-and the reply pool live in that process); the Socket Mode worker serves the same health routes on
-``$HEALTH_PORT``.
+``GET /healthz`` (the process is up), ``GET /readyz`` (Slack reachable and state kept; 503 when
+not), ``GET /metrics`` (Prometheus). While stopping, new Slack requests get 503 so Slack delivers
+them again, to another replica or after the restart.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from typing import TYPE_CHECKING
 
-from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 EVENTS_PATH = "/slack/events"
 
 
-def health_app():
-    """WSGI app answering ``GET /healthz`` (process up); 404 for anything else."""
+def ops_wsgi(runtime: Runtime):
+    """WSGI app for ``/healthz``, ``/readyz`` and ``/metrics``; 404 for anything else."""
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") == "GET" and path == "/healthz":
-            return _json(start_response, "200 OK", {"ok": True})
-        return _json(start_response, "404 Not Found", {"ok": False, "error": "not found"})
+        if environ.get("REQUEST_METHOD") != "GET":
+            return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
+        if path == "/healthz":
+            ok, detail = runtime.ready()
+            return _json(start_response, "200 OK", {"ok": True, "store": detail["store"], "slack": detail["slack"]})
+        if path == "/readyz":
+            ok, detail = runtime.ready()
+            return _json(start_response, "200 OK" if ok else "503 Service Unavailable", detail)
+        if path == "/metrics":
+            body, content_type = runtime.metrics.exposition()
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
+        return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return app
 
 
-def slack_wsgi(bolt_app: App):
-    """WSGI app for HTTP mode: Slack's requests on ``/slack/events``, health on ``/healthz``."""
-    events = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
-    health = health_app()
+def slack_wsgi(runtime: Runtime):
+    """WSGI app for HTTP mode: Slack's requests (acks timed) plus the operations routes."""
+    events = SlackRequestHandler(runtime.app, path=EVENTS_PATH)
+    ops = ops_wsgi(runtime)
 
     def app(environ, start_response):
-        if environ.get("PATH_INFO") == EVENTS_PATH:
+        if environ.get("PATH_INFO") != EVENTS_PATH:
+            return ops(environ, start_response)
+        if runtime.stopping.is_set():
+            return _json(start_response, "503 Service Unavailable", {"error": "stopping; Slack will retry"})
+        started = time.perf_counter()
+        try:
             return events(environ, start_response)
-        return health(environ, start_response)
+        finally:
+            runtime.metrics.ack_seconds.observe(time.perf_counter() - started)
 
     return app
 

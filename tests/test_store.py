@@ -1,0 +1,416 @@
+"""Store backends against one contract (memory, SQLite, real Redis), SQLite durability, Redis failover, STATE_URL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.store import Gap, Reply, Store, Vote
+from bot.store.factory import open_store
+from bot.store.memory import MemoryStore
+from bot.store.redis import RedisStore
+from bot.store.resilient import ResilientStore
+from bot.store.sqlite import PRUNE_EVERY, SCHEMA_VERSION, SqliteStore
+from tests.redis_server import free_port, running_redis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Backend:
+    store: Store
+    advance: Callable[[float], None]
+    """Lets ``seconds`` pass for the store: a fake clock where there is one, a real sleep for Redis."""
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def backend(request, tmp_path):
+    if request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+        with redis.Redis.from_url(server.url) as client:
+            client.flushdb()
+        store, advance = RedisStore(server.url), time.sleep
+    else:
+        clock = FakeClock()
+        store = MemoryStore(clock) if request.param == "memory" else SqliteStore(str(tmp_path / "bot.sqlite3"), clock)
+        advance = clock.advance
+    yield Backend(store, advance)
+    store.close()
+
+
+def a_reply(paste_ts: str = "100.1", **changes) -> Reply:
+    values = {"channel": "C1", "paste_ts": paste_ts, "reply_ts": "100.2", "thread_ts": paste_ts,
+              "playbook": "oom", "variant": "gpu", "paste_text": "CUDA out of memory ... <redacted>"}  # fmt: skip
+    return Reply(**(values | changes))
+
+
+# -- The contract every backend keeps ------------------------------------------------------------
+
+
+def test_claim_once_then_duplicate(backend):
+    store = backend.store
+    assert store.claim("event:Ev1") is True
+    assert store.claim("event:Ev1") is False
+    assert store.claim("event:Ev2") is True
+
+
+def test_release_lets_a_key_be_claimed_again(backend):
+    store = backend.store
+    assert store.claim("slot:C1:1.0")
+    store.release("slot:C1:1.0")
+    assert store.claim("slot:C1:1.0") is True
+    store.release("never-claimed")
+
+
+def test_claims_expire_after_their_ttl(backend):
+    store = backend.store
+    assert store.claim("event:short", ttl_s=1)
+    assert store.claim("event:long", ttl_s=60)
+    assert store.claim("event:short", ttl_s=1) is False
+    backend.advance(1.1)
+    assert store.claim("event:short", ttl_s=1) is True
+    assert store.claim("event:long", ttl_s=60) is False
+
+
+def test_reply_round_trip(backend):
+    store = backend.store
+    reply = a_reply(playbook=None, variant=None, paste_text="Traceback ... token=<redacted>")
+    store.save_reply(reply)
+    assert store.reply_for("C1", "100.1") == reply
+    assert store.reply_for("C1", "999.9") is None
+    assert store.reply_for("C2", "100.1") is None
+    edited = a_reply(reply_ts="100.3", playbook="oom", variant="cpu")
+    store.save_reply(edited)
+    assert store.reply_for("C1", "100.1") == edited
+
+
+def test_replies_expire(backend):
+    store = backend.store
+    store.save_reply(a_reply("1.0"), ttl_s=1)
+    store.save_reply(a_reply("2.0"), ttl_s=60)
+    assert store.reply_for("C1", "1.0") is not None
+    backend.advance(1.1)
+    assert store.reply_for("C1", "1.0") is None
+    assert store.reply_for("C1", "2.0") == a_reply("2.0")
+
+
+def test_one_vote_per_user_per_answer(backend):
+    store = backend.store
+    assert store.record_vote(Vote("C1", "100.2", "U1", True, "oom", "gpu")) is True
+    assert store.record_vote(Vote("C1", "100.2", "U1", False, "oom", "gpu")) is False
+    assert store.record_vote(Vote("C1", "100.2", "U2", True, "oom", "gpu")) is True
+    assert store.record_vote(Vote("C1", "200.2", "U1", False, None, None)) is True
+    assert sorted(store.votes(), key=lambda v: (v.reply_ts, v.user)) == [
+        Vote("C1", "100.2", "U1", False, "oom", "gpu"),
+        Vote("C1", "100.2", "U2", True, "oom", "gpu"),
+        Vote("C1", "200.2", "U1", False, None, None),
+    ]
+
+
+def test_incr_counts_in_a_fixed_window_from_the_first_hit(backend):
+    store = backend.store
+    assert [store.incr("probe-rate:C1", 1) for _ in range(3)] == [1, 2, 3]
+    assert store.incr("probe-rate:C2", 1) == 1
+    backend.advance(0.6)
+    assert store.incr("probe-rate:C1", 1) == 4  # later hits do not push the window out
+    backend.advance(0.6)
+    assert store.incr("probe-rate:C1", 1) == 1
+    assert store.incr("probe-rate:C1", 1) == 2
+
+
+def test_answer_counts(backend):
+    store = backend.store
+    assert store.answer_counts() == {}
+    for playbook, variant in [("oom", "gpu"), ("oom", "gpu"), ("oom", None), (None, None), ("timeout", "dns")]:
+        store.count_answer(playbook, variant)
+    assert store.answer_counts() == {("oom", "gpu"): 2, ("oom", None): 1, (None, None): 1, ("timeout", "dns"): 1}
+
+
+def test_gaps_since_in_time_order(backend):
+    store = backend.store
+    logged = [
+        Gap(1000.0, "unmatched", "weird error <redacted>", "C1"),
+        Gap(2000.0, "unhelpful", "OOM", "C1", "oom", "gpu"),
+        Gap(2000.0, "unmatched", "same second, logged later", "C2"),
+        Gap(3000.5, "unmatched", "newest", "C1"),
+    ]
+    for gap in logged:
+        store.log_gap(gap)
+    assert store.gaps() == logged
+    assert store.gaps(since=2000.0) == logged[1:]
+    assert store.gaps(since=3000.6) == []
+
+
+def test_claims_from_many_threads_are_granted_once(backend):
+    store = backend.store
+    granted: list[str] = []
+
+    def worker():
+        granted.extend(key for key in (f"event:{i}" for i in range(100)) if store.claim(key))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(granted) == sorted(f"event:{i}" for i in range(100))
+
+
+def test_ping(backend):
+    assert backend.store.ping() is True
+
+
+# -- SQLite: several processes, crashes, restarts ------------------------------------------------
+
+RACE_CHILD = """
+import os, sys, time
+from bot.store.sqlite import SqliteStore
+path, go = sys.argv[1], sys.argv[2]
+store = SqliteStore(path)
+print("ready", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.001)
+print("\\n".join(key for key in (f"key{i}" for i in range(200)) if store.claim(key)), flush=True)
+"""
+
+WRITER_CHILD = """
+import sys
+from bot.store import Gap
+from bot.store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
+print("ready", flush=True)
+i = 0
+while True:
+    key = f"key{i}"
+    assert store.claim(key)
+    store.log_gap(Gap(float(i), "unmatched", "x" * 500, "C1"))
+    print(key, flush=True)
+    i += 1
+"""
+
+
+def child(script: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_sqlite_claims_are_atomic_across_processes(tmp_path):
+    path, go = str(tmp_path / "shared" / "bot.sqlite3"), tmp_path / "go"
+    children = [child(RACE_CHILD, path, str(go)) for _ in range(4)]
+    for proc in children:
+        assert proc.stdout.readline() == "ready\n", proc.stderr.read()
+    go.touch()
+    granted = []
+    for proc in children:
+        out, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err
+        granted += out.split()
+    assert sorted(granted) == sorted(f"key{i}" for i in range(200))
+
+
+def test_sqlite_survives_kill_9_mid_write(tmp_path):
+    path = str(tmp_path / "bot.sqlite3")
+    proc = child(WRITER_CHILD, path)
+    assert proc.stdout.readline() == "ready\n", proc.stderr.read()
+    committed: list[str] = []
+    # Only whole lines: a key is printed after its transaction committed.
+    reader = threading.Thread(target=lambda: committed.extend(line[:-1] for line in proc.stdout if line.endswith("\n")))
+    reader.start()
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=5)
+    reader.join(timeout=5)
+    proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert len(committed) > 10, "the writer committed almost nothing before it was killed"
+
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        assert all(store.claim(key) is False for key in committed)
+        assert len(store.gaps()) >= len(committed)
+    finally:
+        store.close()
+
+
+def test_sqlite_restart_keeps_dedup_keys_and_replies(tmp_path):
+    path = str(tmp_path / "nested" / "dir" / "bot.sqlite3")
+    store = SqliteStore(path)
+    assert store.claim("event:Ev1")
+    store.save_reply(a_reply())
+    store.close()
+
+    reopened = SqliteStore(path)
+    try:
+        assert reopened.claim("event:Ev1") is False
+        assert reopened.reply_for("C1", "100.1") == a_reply()
+    finally:
+        reopened.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    conn.close()
+
+
+def test_sqlite_prunes_expired_rows(tmp_path):
+    path, clock = str(tmp_path / "bot.sqlite3"), FakeClock()
+    store = SqliteStore(path, clock)
+    try:
+        for i in range(100):
+            store.claim(f"old:{i}", ttl_s=1)
+            store.incr(f"rate:{i}", 1)
+        clock.advance(2)
+        for i in range(PRUNE_EVERY):
+            store.claim(f"new:{i}")
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("SELECT count(*) FROM claims WHERE key LIKE 'old:%'").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM counters").fetchone() == (0,)
+        conn.close()
+    finally:
+        store.close()
+
+
+# -- Redis: shared between replicas, and what happens when it is gone --------------------------
+
+
+def test_redis_claims_are_shared_between_replicas(redis_server):
+    one, two = RedisStore(redis_server.url, prefix="t1:"), RedisStore(redis_server.url, prefix="t1:")
+    other_bot = RedisStore(redis_server.url, prefix="t2:")
+    try:
+        assert one.claim("event:shared")
+        assert two.claim("event:shared") is False
+        assert other_bot.claim("event:shared") is True
+    finally:
+        for store in (one, two, other_bot):
+            store.close()
+
+
+def timed(call: Callable, limit_s: float = 1.0):
+    started = time.monotonic()
+    result = call()
+    assert time.monotonic() - started < limit_s, "a call to a dead Redis stalled"
+    return result
+
+
+def test_redis_down_answers_from_the_fallback(tmp_path):
+    errors: list[tuple[str, Exception]] = []
+    store = ResilientStore(
+        RedisStore(f"redis://127.0.0.1:{free_port()}/0"), MemoryStore(), lambda name, exc: errors.append((name, exc))
+    )
+    try:
+        assert timed(lambda: store.claim("event:Ev1")) is True
+        assert timed(lambda: store.claim("event:Ev1")) is False
+        assert timed(lambda: store.incr("probe-rate:C1", 60)) == 1
+        timed(lambda: store.save_reply(a_reply()))
+        assert timed(lambda: store.reply_for("C1", "100.1")) == a_reply()
+        assert timed(store.ping) is False
+        assert store.healthy is False
+        assert [name for name, _ in errors] == ["claim", "claim", "incr", "save_reply", "reply_for"]
+        assert all(isinstance(exc, redis.RedisError) for _, exc in errors)
+    finally:
+        store.close()
+
+
+def test_hung_redis_times_out_quickly():
+    errors = []
+    with socket.socket() as listener:  # accepts connections (the kernel does) but never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        store = ResilientStore(
+            RedisStore(f"redis://127.0.0.1:{listener.getsockname()[1]}/0", socket_timeout=0.3),
+            MemoryStore(),
+            lambda name, exc: errors.append(exc),
+        )
+        assert timed(lambda: store.claim("event:Ev1")) is True
+        assert timed(lambda: store.claim("event:Ev1")) is False
+        assert timed(store.ping) is False
+        store.close()
+    assert len(errors) == 2 and all(isinstance(exc, redis.TimeoutError) for exc in errors)
+
+
+def test_redis_dying_mid_run_degrades_to_the_fallback():
+    errors = []
+    with running_redis() as server:
+        store = ResilientStore(RedisStore(server.url), MemoryStore(), lambda name, exc: errors.append(name))
+        assert store.claim("event:Ev1") is True
+        assert store.healthy and store.ping()
+        server.stop()
+        assert timed(lambda: store.claim("event:Ev2")) is True
+        assert store.healthy is False and errors == ["claim"]
+        assert timed(store.ping) is False
+        store.close()
+
+
+# -- STATE_URL ----------------------------------------------------------------------------------
+
+
+def test_open_store_relative_sqlite_path_and_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for store in (open_store("sqlite:///data/one.sqlite3"), open_store(env={})):
+        assert isinstance(store, SqliteStore)
+        store.close()
+    assert (tmp_path / "data" / "one.sqlite3").exists()
+    assert (tmp_path / "state" / "bot.sqlite3").exists()
+
+
+def test_open_store_absolute_sqlite_path(tmp_path):
+    target = tmp_path / "abs" / "bot.sqlite3"
+    store = open_store(f"sqlite:///{target}")
+    assert isinstance(store, SqliteStore) and store.path == str(target) and target.is_absolute()
+    store.close()
+    assert target.exists()
+
+
+def test_open_store_reads_state_url_from_env():
+    assert isinstance(open_store(env={"STATE_URL": "memory://"}), MemoryStore)
+    assert isinstance(open_store("memory://", env={"STATE_URL": "redis://nowhere"}), MemoryStore)
+
+
+@pytest.mark.parametrize("scheme", ["redis", "rediss"])
+def test_open_store_redis_is_resilient(scheme):
+    errors = []
+    store = open_store(f"{scheme}://127.0.0.1:{free_port()}/0", on_error=lambda name, exc: errors.append(name))
+    assert isinstance(store, ResilientStore)
+    assert isinstance(store.primary, RedisStore) and isinstance(store.fallback, MemoryStore)
+    assert store.claim("event:Ev1") is True and errors == ["claim"]
+    store.close()
+
+
+@pytest.mark.parametrize("url", ["postgres://db/bot", "sqlite://relative.db", "sqlite:///", "redis://", "memory"])
+def test_open_store_rejects_unknown_urls(url):
+    with pytest.raises(ValueError, match="STATE_URL") as raised:
+        open_store(url)
+    for form in ("sqlite:///", "sqlite:////", "redis://", "rediss://", "memory://"):
+        assert form in str(raised.value)
