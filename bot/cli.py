@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     playbooks_option(probe)
     services_option(probe)
 
+    gaps = sub.add_parser("gaps", help="pastes that matched nothing or were voted unhelpful, grouped, with drafts")
+    gaps.add_argument("--since", default="7d", help="how far back (30m, 24h, 7d, 2w; default 7d)")
+    gaps.add_argument("--json", action="store_true", help="print the groups as JSON")
+    stats = sub.add_parser("stats", help="answers, votes per playbook and variant, helpful rate")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+
     serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--socket", dest="mode", action="store_const", const="socket", help="force Socket Mode")
@@ -66,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command
     if command == "lint":
         return _lint(args.dir)
+    if command in ("gaps", "stats"):
+        return _upkeep(command, args)
     if command in ("serve", None):
         try:
             settings = Settings.from_env()
@@ -155,6 +163,36 @@ def _diagnose(matcher: Matcher, args) -> int:
     else:
         sys.stdout.write(render_text(diagnosis))
     return 0
+
+
+def _upkeep(command: str, args) -> int:
+    from bot.store.factory import open_store
+    from bot.upkeep import gaps_report, parse_duration, stats_report
+
+    try:
+        since = parse_duration(args.since) if command == "gaps" else 0
+        store = open_store()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        if command == "stats":
+            text, summary = stats_report(store)
+            sys.stdout.write(json.dumps(summary) + "\n" if args.json else text)
+            return 0
+        text, groups = gaps_report(store, since)
+        if args.json:
+            groups_json = [
+                {"count": len(g.gaps), "kinds": dict(g.kinds), "template": g.template,
+                 "samples": [x.text[:500] for x in g.gaps[:3]], "draft": g.draft(n)}
+                for n, g in enumerate(groups, 1)
+            ]  # fmt: skip
+            _emit({"groups": groups_json})
+        else:
+            sys.stdout.write(text)
+        return 0
+    finally:
+        store.close()
 
 
 def _emit(obj: dict) -> None:

@@ -73,7 +73,7 @@ class KnowledgeBase:
                 continue
             seen[key] = playbook.path
             playbooks.append(playbook)
-        for p in playbooks:
+        for p in playbooks if not errors else ():  # a broken file would make every link to it look dangling
             for i, code in enumerate(p.related):
                 if code.lower() not in seen:
                     line = line_of((root / p.path).read_text(encoding="utf-8"), ["related", i])

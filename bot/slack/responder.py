@@ -109,10 +109,11 @@ class Responder:
         class Counted(ThreadPoolExecutor):
             def submit(self, fn, /, *args, **kwargs):
                 responder._enter()
+                context = contextvars.copy_context()  # the request id set by the middleware travels along
 
                 def run():
                     try:
-                        return fn(*args, **kwargs)
+                        return context.run(fn, *args, **kwargs)
                     finally:
                         responder._leave()
 

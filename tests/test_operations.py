@@ -1,0 +1,200 @@
+"""Operations in process: health, readiness, metrics, playbook reload, secret-free JSON logs, upkeep reports."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.knowledge import DEFAULT_DIR
+from bot.logs import setup_logging
+from bot.reloader import LiveKnowledge
+from bot.store import Gap, Vote
+from bot.store.memory import MemoryStore
+from bot.store.redis import RedisStore
+from bot.store.resilient import ResilientStore
+from bot.upkeep import gaps_report, stats_report
+from tests.doubles.slack_api import Scripted
+from tests.doubles.slack_requests import (
+    event_body,
+    message_event,
+    post,
+    post_action,
+    post_command,
+    post_event,
+    signed_headers,
+)
+from tests.redis_server import free_port
+
+PASTE = '413 {"error_code":"APIG.0201","error_msg":"Request entity too large"}'
+
+
+def test_health_readiness_and_metrics(bot):
+    assert requests.get(bot.base + "/healthz", timeout=5).json()["ok"] is True
+    ready = requests.get(bot.base + "/readyz", timeout=5)
+    assert ready.status_code == 200 and ready.json() == {
+        "ready": True,
+        "slack": "http",
+        "store": "ok",
+        "stopping": False,
+    }
+    event = message_event(PASTE)
+    for retry in (None, 1):
+        post_event(bot.events, event, event_id="EvM1", retry=retry)
+    post_event(bot.events, message_event("lunch?"))
+    bot.settle()
+    metrics = requests.get(bot.base + "/metrics", timeout=5).text
+    assert 'bot_answers_total{playbook="APIG.0201"} 1.0' in metrics
+    assert "bot_duplicates_dropped_total 1.0" in metrics and "bot_silences_total 1.0" in metrics
+    assert 'bot_events_total{kind="message"} 3.0' in metrics
+    assert "bot_ack_seconds_count 3.0" in metrics and "bot_reply_seconds_count 1.0" in metrics
+
+
+def test_slack_api_errors_are_counted(bot):
+    bot.api.script("chat.postMessage", Scripted.not_ok("channel_not_found"))
+    post_event(bot.events, message_event(PASTE))
+    bot.settle()
+    assert 'bot_slack_api_errors_total{error="channel_not_found"} 1.0' in requests.get(bot.base + "/metrics").text
+
+
+def test_redis_down_degrades_but_the_bot_still_answers_once(bot_factory):
+    errors = []
+    store = ResilientStore(
+        RedisStore(f"redis://127.0.0.1:{free_port()}/0"), MemoryStore(), lambda op, e: errors.append(op)
+    )
+    bot = bot_factory(store=store)
+    ready = requests.get(bot.base + "/readyz", timeout=5).json()
+    assert ready["store"].startswith("degraded") and ready["ready"] is True
+    event = message_event(PASTE)
+    for retry in (None, 1, 2):
+        post_event(bot.events, event, event_id="EvR1", retry=retry)
+    bot.settle()
+    assert len(bot.api.calls_to("chat.postMessage")) == 1 and errors
+
+
+def copy_playbooks(tmp_path: Path) -> Path:
+    target = tmp_path / "playbooks"
+    shutil.copytree(DEFAULT_DIR, target)
+    return target
+
+
+def test_playbooks_reload_on_change_and_a_broken_change_keeps_the_last_good(tmp_path, caplog):
+    folder = copy_playbooks(tmp_path)
+    live = LiveKnowledge(folder)
+    file = folder / "apig" / "APIG.0201.yaml"
+    file.write_text(file.read_text().replace("title: API Gateway rejected the request", "title: Renamed by a test"))
+    live.watch(interval_s=0.1)
+    deadline = time.monotonic() + 5
+    while live().kb.get("APIG.0201").title != "Renamed by a test" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live().kb.get("APIG.0201").title == "Renamed by a test"
+    file.write_text(file.read_text().replace("layer: apig", "layer: [broken"))
+    with caplog.at_level(logging.ERROR):
+        assert live.reload() is False
+    assert "apig/APIG.0201.yaml:6: invalid YAML" in caplog.text
+    assert live().diagnose("APIG.0201 Request entity too large").best.title  # still serving
+    assert live().kb.get("APIG.0201").title == "Renamed by a test"
+    live.stop()
+
+
+TOKENS = [
+    "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBglghkgBZQMEAgEwggKXBgkqhkiG9w0BBwGgggKIBIIChHsidG9r",
+    "QTWAOYTTINDUT2QVKYUC",
+    "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
+    "3b9f2a7c1d4e4f6a8b0c2d4e6f8a0b1c",
+    "xoxb-998877-secretsecret",
+    "7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe",
+]
+LOADED = (
+    f"X-Auth-Token: {TOKENS[0]}\nHUAWEICLOUD_SDK_AK={TOKENS[1]} HUAWEICLOUD_SDK_SK={TOKENS[2]}\n"
+    f"X-Apig-AppCode: {TOKENS[3]}\nslack {TOKENS[4]}\nAuthorization: SDK-HMAC-SHA256 Access={TOKENS[1]}, "
+    f"SignedHeaders=host, Signature={TOKENS[5]}\n"
+)
+
+
+def test_no_secret_reaches_the_logs_whatever_the_path(bot, caplog):
+    stream = io.StringIO()
+    setup_logging("DEBUG", stream)
+    try:
+        bot.api.script("chat.postMessage", Scripted.not_ok(f"invalid_blocks {TOKENS[0]}"))
+        post_event(bot.events, message_event(LOADED + PASTE))
+        post_event(bot.events, {**message_event(f"<@UBOT> {LOADED}"), "type": "app_mention"})
+        bot.api.add_file("FS1", "s.txt", (LOADED + PASTE).encode())
+        post_event(bot.events, message_event("", subtype="file_share", files=[{"id": "FS1"}]))
+        bot.api.script("files.info", Scripted.server_error(500), Scripted.server_error(500), Scripted.server_error(500))
+        post_event(bot.events, message_event("", subtype="file_share", files=[{"id": "FS2"}]))
+        body = event_body(message_event(LOADED))
+        post(bot.events, body, signed_headers(body, "application/json", secret="forged"))
+        post_command(bot.events, "/predict-check", f"https://x:{TOKENS[2]}@h/v1/infers/x", bot.api.response_url("c"))
+        post_action(bot.events, {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
+                                 "channel": {"id": "C1"}, "message": {"ts": "1.1", "text": LOADED, "blocks": []},
+                                 "actions": [{"action_id": "feedback_unhelpful", "value": "x||"}], "trigger_id": "1"})  # fmt: skip
+        bot.settle()
+        logging.getLogger("bot.test").warning("a paste: %s", LOADED)
+    finally:
+        logging.getLogger().handlers.clear()
+    logs = stream.getvalue()
+    assert logs.count("\n") >= 5
+    for line in logs.splitlines():
+        json.loads(line)
+    for token in TOKENS:
+        assert token not in logs
+    assert '"request_id"' in logs
+
+
+def test_gaps_and_stats_reports():
+    store = MemoryStore()
+    now = time.time()
+    for n in range(5):
+        store.log_gap(
+            Gap(now - 60, "unmatched", f'ERROR 599 {{"error_code":"APIG.0777","error_msg":"Weird thing {n}"}}', "C1")
+        )
+    store.log_gap(
+        Gap(
+            now - 30,
+            "unhelpful",
+            "our client says ModelArts.4503 but logs are clean",
+            "C1",
+            "ModelArts.4503",
+            "keep-alive",
+        )
+    )
+    store.log_gap(Gap(now - 10 * 86400, "unmatched", "too old to show", "C1"))
+    text, groups = gaps_report(store, 7 * 86400, now)
+    assert [len(g.gaps) for g in groups] == [5, 1]
+    assert "6 gap(s) in 2 group(s)" in text and "too old" not in text
+    draft = groups[0].draft(1)
+    assert draft["code"] == "APIG.0777" and draft["layer"] == "apig" and draft["http_status"] == [599]
+    assert "code: APIG.0777" in text
+    for n, helpful in enumerate([True, True, False]):
+        store.record_vote(Vote("C1", f"{n}.0", f"U{n}", helpful, "APIG.0201", "body-too-large"))
+        store.count_answer("APIG.0201", "body-too-large")
+    store.count_answer(None, None)
+    text, summary = stats_report(store)
+    assert summary["answers"] == 4 and summary["votes"] == 3 and round(summary["helpful_rate"], 2) == 0.67
+    assert "APIG.0201" in text and "67%" in text
+
+
+@pytest.mark.parametrize("command", ["gaps", "stats"])
+def test_upkeep_commands_read_the_configured_store(tmp_path, command):
+    import subprocess
+    import sys
+
+    from bot.store.factory import open_store
+
+    url = f"sqlite:///{tmp_path}/state.sqlite3"
+    store = open_store(url)
+    store.log_gap(Gap(time.time(), "unmatched", "APIG.0777 weird", "C1"))
+    store.count_answer("APIG.0201", None)
+    store.close()
+    run = subprocess.run([sys.executable, "-m", "bot", command, "--json"], capture_output=True, timeout=60,
+                         env={"STATE_URL": url, "PATH": "/usr/bin"}, cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert (out["groups"][0]["count"] == 1) if command == "gaps" else (out["answers"] == 1)
