@@ -157,7 +157,8 @@ def _run_until_stopped(runtime: Runtime, run, close) -> int:
     runtime.knowledge.watch()
     if run is not None:
         threading.Thread(target=run, daemon=True, name="http").start()
-    stop.wait()
+    while not stop.wait(0.2):  # a timed wait keeps the main thread responsive to signals
+        pass
     log.info("stopping: finishing the work in flight")
     finished = runtime.stop()
     if close is not None:

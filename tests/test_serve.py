@@ -103,6 +103,9 @@ def test_socket_mode_worker_answers_an_envelope_and_serves_health(slack_api, tmp
         sm.wait_for_ack(retry["envelope_id"], timeout=10)
         time.sleep(0.5)
         assert len(slack_api.calls_to("chat.postMessage")) == 1
+        ready = requests.get(f"http://127.0.0.1:{health}/readyz", timeout=5).json()
+        assert ready["slack"] == "connected" and ready["ready"] is True
+        assert "bot_events_total" in requests.get(f"http://127.0.0.1:{health}/metrics", timeout=5).text
     finally:
         stop(proc)
         sm.stop()
@@ -128,7 +131,8 @@ def test_missing_or_wrong_settings_stop_the_start_with_the_fix(env, says):
 
 def test_a_token_slack_refuses_stops_the_start(slack_api):
     slack_api.script("auth.test", Scripted.not_ok("invalid_auth"))
-    env = {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack_api.url}
+    env = {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack_api.url,
+           "STATE_URL": "memory://"}  # fmt: skip
     proc = start(["serve", "--http", "--port", str(free_port())], env)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2

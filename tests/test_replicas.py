@@ -1,0 +1,132 @@
+"""Real bot processes: two replicas sharing a real Redis, a restart on SQLite, SIGTERM and SIGHUP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.knowledge import DEFAULT_DIR
+from tests.doubles.slack_requests import SECRET, message_event, post_event
+from tests.redis_server import running_redis
+from tests.test_serve import free_port, start, stop, wait_healthy
+
+PASTE = '{"error_code":"ModelArts.4206","error_msg":"Excessive number of requests to svc."}'
+
+
+def http_bot(api, state_url: str, *extra: str, **env) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    settings = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url,
+                "STATE_URL": state_url, **env}  # fmt: skip
+    proc = start(["serve", "--http", "--port", str(port), *extra], settings)
+    base = f"http://127.0.0.1:{port}"
+    wait_healthy(base + "/healthz", proc)
+    return proc, base
+
+
+@pytest.fixture(scope="module")
+def redis():
+    with running_redis() as server:
+        yield server
+
+
+def test_two_replicas_on_one_redis_answer_each_paste_once(slack_api, redis):
+    a, base_a = http_bot(slack_api, redis.url)
+    b, base_b = http_bot(slack_api, redis.url)
+    try:
+        assert requests.get(base_a + "/readyz", timeout=5).json()["store"] == "ok"
+        deliveries = []
+        for n in range(30):
+            event = message_event(PASTE, ts=f"1900000000.{n:06d}")
+            event_id = f"EvRep{n}"
+            first, second = (base_a, base_b) if n % 2 else (base_b, base_a)
+            deliveries += [(first, event, event_id, None), (second, event, event_id, 1), (first, event, event_id, 2)]
+            if n % 5 == 0:  # a mention that also arrives as a message event, one to each replica
+                mention = {**message_event(f"<@UBOT> {PASTE}", ts=f"1900000001.{n:06d}"), "type": "app_mention"}
+                deliveries += [
+                    (first, mention, f"EvMen{n}", None),
+                    (second, {**mention, "type": "message"}, f"EvMsg{n}", None),
+                ]
+        with ThreadPoolExecutor(8) as senders:
+            statuses = list(
+                senders.map(lambda d: post_event(d[0] + "/slack/events", d[1], d[2], d[3]).status, deliveries)
+            )
+        assert set(statuses) == {200}
+        replies = slack_api.wait_for("chat.postMessage", count=36, timeout=20)
+        time.sleep(1.0)  # anything extra would arrive now
+        threads = [c.body["thread_ts"] for c in slack_api.calls_to("chat.postMessage")]
+        assert len(threads) == len(set(threads)) == 36
+        assert len(replies) == 36
+    finally:
+        stop(a)
+        stop(b)
+
+
+def test_a_restart_on_sqlite_keeps_dedup_keys(slack_api, tmp_path):
+    url = f"sqlite:///{tmp_path}/state.sqlite3"
+    proc, base = http_bot(slack_api, url)
+    event = message_event(PASTE, ts="1900000100.000100")
+    post_event(base + "/slack/events", event, "EvRestart")
+    slack_api.wait_for("chat.postMessage", timeout=10)
+    os.killpg(proc.pid, signal.SIGKILL)  # no clean shutdown
+    proc.wait(10)
+    again, base = http_bot(slack_api, url)
+    try:
+        assert post_event(base + "/slack/events", event, "EvRestart", retry=3).status == 200
+        time.sleep(1.0)
+        assert len(slack_api.calls_to("chat.postMessage")) == 1
+    finally:
+        stop(again)
+
+
+def test_sigterm_finishes_work_in_flight_and_refuses_new_work(slack_api, tmp_path):
+    slack_api.delay["chat.postMessage"] = 1.5
+    proc, base = http_bot(slack_api, f"sqlite:///{tmp_path}/state.sqlite3")
+    for n in range(5):
+        assert post_event(base + "/slack/events", message_event(PASTE, ts=f"1900000200.{n:06d}")).status == 200
+    os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while requests.get(base + "/readyz", timeout=5).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert requests.get(base + "/readyz", timeout=5).json()["stopping"] is True
+    late = post_event(base + "/slack/events", message_event(PASTE, ts="1900000200.999999"))
+    assert late.status == 503  # Slack retries it: another replica, or this one after the restart
+    assert proc.wait(20) == 0
+    assert len(slack_api.calls_to("chat.postMessage")) == 5  # every paste acked before the stop was answered
+
+
+def test_sighup_reloads_playbooks_and_a_broken_change_is_refused(slack_api, tmp_path):
+    folder = tmp_path / "playbooks"
+    shutil.copytree(DEFAULT_DIR, folder)
+    proc, base = http_bot(slack_api, "memory://", "--playbooks", str(folder))
+    file: Path = folder / "dispatcher" / "ModelArts.4206.yaml"
+    try:
+        text = file.read_text()
+        title = next(line for line in text.splitlines() if line.startswith("title: "))
+        file.write_text(text.replace(title, "title: Retitled by SIGHUP"))
+        os.kill(proc.pid, signal.SIGHUP)
+        answered = []
+        for n in range(50):
+            post_event(base + "/slack/events", message_event(PASTE, ts=f"1900000300.{n:06d}"))
+            answered = slack_api.wait_for("chat.postMessage", count=n + 1, timeout=5)
+            if "Retitled by SIGHUP" in answered[-1].body["text"]:
+                break
+            time.sleep(0.1)
+        assert "Retitled by SIGHUP" in answered[-1].body["text"]
+        file.write_text("code: ModelArts.4206\ntitle: [broken\n")
+        os.kill(proc.pid, signal.SIGHUP)
+        time.sleep(1.0)
+        count = len(slack_api.calls_to("chat.postMessage"))
+        post_event(base + "/slack/events", message_event(PASTE, ts="1900000399.000001"))
+        latest = slack_api.wait_for("chat.postMessage", count=count + 1, timeout=5)[-1]
+        assert "Retitled by SIGHUP" in latest.body["text"]  # the last good knowledge base still answers
+    finally:
+        logs = stop(proc)
+    assert "dispatcher/ModelArts.4206.yaml:3: invalid YAML" in logs
