@@ -22,7 +22,6 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "playbooks" / "schema.json"
 FAMILY_SUFFIX = ".XXXX"
-LAYERS = ("client", "apig", "dispatcher", "model")
 
 
 @dataclass(frozen=True)
@@ -103,9 +102,6 @@ class Playbook:
     @property
     def is_family(self) -> bool:
         return self.code.endswith(FAMILY_SUFFIX)
-
-    def variant(self, variant_id: str | None) -> Variant | None:
-        return next((v for v in self.variants if v.id == variant_id), None)
 
 
 _validator = None

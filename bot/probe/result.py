@@ -10,7 +10,6 @@ from bot.findings import Diagnosis
 if TYPE_CHECKING:  # the vendor SDK behind it takes most of a second to import; only probes need it
     from bot.probe.control_plane import ServiceState
 
-VERDICTS = ("ok", "client", "apig", "dispatcher", "model")
 GATEWAY_LIMIT_S = 40.0
 
 
@@ -67,7 +66,3 @@ class ProbeResult:
     @property
     def variant(self) -> str | None:
         return self.best.variant.id if self.best and self.best.variant else None
-
-    @property
-    def failed_at(self) -> Phase | None:
-        return next((p for p in self.phases if not p.ok), None)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
-import sys
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.doubles.loopback import LoopbackDouble, QuietHandler
 
 # GET /v2/{project_id}/services/{service_id} (ShowInferService) and .../events (ListInferServiceEvents).
 _PATH = re.compile(r"^/v2/(?P<project>[^/]+)/services/(?P<service>[^/]+)(?P<events>/events)?$")
@@ -28,43 +26,9 @@ class Request:
     headers: dict[str, str]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    api: FakeModelArtsAPI
-
-    def __init__(self, api: FakeModelArtsAPI) -> None:
-        self.api = api
-        self.open_sockets: set[socket.socket] = set()
-        self.sockets_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # clients giving up (timeouts) are routine
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.sockets_lock:
-            self.server.open_sockets.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.sockets_lock:
-                self.server.open_sockets.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
+class _Handler(QuietHandler):
     def do_GET(self) -> None:
-        status, body = self.server.api._answer(self)
+        status, body = self.server.owner._answer(self)
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -74,7 +38,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-class FakeModelArtsAPI:
+class FakeModelArtsAPI(LoopbackDouble):
     """A local stand-in for https://modelarts.<region>.myhuaweicloud.com; point the SDK's endpoint at `base`.
 
     `services` maps a service id to its detail fields as the API returns them (`name`, `status` such as
@@ -84,51 +48,26 @@ class FakeModelArtsAPI:
     requests; `delay_s` holds every answer back.
     """
 
+    handler = _Handler
+    name = "fake-modelarts"
+
     def __init__(self, services: dict[str, dict[str, Any]] | None = None) -> None:
+        super().__init__()
         self.services: dict[str, dict[str, Any]] = dict(services or {})
         self.fail_with: tuple[int, dict[str, Any]] | None = None
         self.fail_events_with: tuple[int, dict[str, Any]] | None = None
         self.delay_s = 0.0
-        self.base = ""
         self._requests: list[Request] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     def start(self) -> FakeModelArtsAPI:
-        if self._server is None:
-            self._stopping.clear()
-            self._server = _Server(self)
-            host, port = self._server.server_address[:2]
-            self.base = f"http://{host}:{port}"
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-modelarts", daemon=True
-            )
-            self._thread.start()
-        return self
+        self._stopping.clear()
+        return super().start()
 
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
         self._stopping.set()  # release answers held back by delay_s
-        server.shutdown()
-        server.server_close()
-        with server.sockets_lock:
-            open_sockets = list(server.open_sockets)
-        for sock in open_sockets:  # wake handler threads parked on idle keep-alive connections
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeModelArtsAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def requests(self) -> list[Request]:

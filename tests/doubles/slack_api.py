@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.doubles.loopback import LoopbackDouble, QuietHandler
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -101,45 +99,10 @@ def _parse_form(text: str) -> dict[str, Any]:
     return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the default backlog of 5 makes bursts of parallel clients stall on SYN retries
-    api: MockSlackAPI
-
-    def __init__(self, api: MockSlackAPI) -> None:
-        self.api = api
-        self.open_sockets: set[socket.socket] = set()
-        self.sockets_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # peers hanging up are routine; real bugs still print
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive; every answer carries Content-Length
-    timeout = 30  # idle keep-alive connections do not pin a thread forever
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.sockets_lock:
-            self.server.open_sockets.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.sockets_lock:
-                self.server.open_sockets.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
+class _Handler(QuietHandler):
     def _dispatch(self) -> None:
         try:
-            self.server.api._handle(self)
+            self.server.owner._handle(self)
         except (ConnectionError, TimeoutError):
             self.close_connection = True
 
@@ -173,59 +136,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
-class MockSlackAPI:
+class MockSlackAPI(LoopbackDouble):
     """A local stand-in for https://slack.com/api/ that records calls; point `WebClient(base_url=api.url)` at it."""
 
     valid_token_prefixes: tuple[str, ...] = ("xoxb-", "xapp-")
+    handler = _Handler
+    name = "mock-slack-api"
 
     def __init__(self) -> None:
+        super().__init__()
         self.files: dict[str, tuple[str, bytes, str]] = {}
         self.delay: dict[str, float] = {}
         self.ws_url: str | None = None
-        self.base = ""
         self.url = ""
         self._calls: list[Call] = []
         self._scripts: dict[str, deque[Scripted]] = {}
         self._lock = threading.Lock()
         self._ts_counter = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
     def start(self) -> MockSlackAPI:
-        if self._server is not None:
-            return self
-        self._server = _Server(self)
-        host, port = self._server.server_address[:2]
-        self.base = f"http://{host}:{port}"
+        super().start()
         self.url = self.base + "/api/"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="mock-slack-api", daemon=True
-        )
-        self._thread.start()
         return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with server.sockets_lock:
-            open_sockets = list(server.open_sockets)
-        for sock in open_sockets:  # wake handler threads parked on idle keep-alive connections
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> MockSlackAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # ----------------------------------------------------------------- recording
 
