@@ -45,6 +45,8 @@ _MESSAGE = re.compile(
 _REQUEST_ID = re.compile(r"(?:request[_-]?id|x-request-id)\W{1,6}(?P<id>[0-9a-f]{32})\b", re.IGNORECASE)
 _URL = re.compile(r"""https?://(?P<host>[A-Za-z0-9.-]{1,253})(?::\d{1,5})?(?P<path>/[^\s"'<>|`)\]]{0,2000})?""")
 _APIG_REGION = re.compile(r"\.apig\.(?P<region>[a-z]{2}-[a-z]{2,12}-\d{1,2})\.")
+_CONSOLE_REGION = re.compile(r"[?&]region=([a-z]{2}-[a-z]{2,12}-\d{1,2})")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INFER_PATH = re.compile(r"^/v(?P<ver>[12])/infers/(?P<sid>[0-9a-fA-F-]{36})(?P<rest>/[^?#]*)?")
 _EXCEPTION = re.compile(
     r"\b(?:[A-Z][A-Za-z]{1,40}(?:Error|Exception|Timeout)|E(?:CONN[A-Z]{3,8}|SOCKETTIMEDOUT|TIMEDOUT|NOTFOUND|AI_AGAIN)"
@@ -84,7 +86,7 @@ class CodeHit:
 
 @dataclass(frozen=True)
 class PredictionUrl:
-    """A ModelArts prediction address found in the paste."""
+    """A ModelArts prediction address (or a console link to a service) found in the paste."""
 
     url: str
     host: str
@@ -92,6 +94,8 @@ class PredictionUrl:
     service_id: str | None
     api_version: str | None
     custom_path: str | None
+    console: bool = False
+    """A ModelArts console page about the service, not an address to call."""
 
 
 @dataclass(frozen=True)
@@ -209,12 +213,19 @@ def _urls(text: str):
     seen = set()
     for m in _URL.finditer(text):
         host, path = m.group("host").lower().rstrip("."), m.group("path") or ""
-        if not (host.endswith("huaweicloudapis.com") or ".apig." in host or "/infers/" in path):
+        console = host.startswith("console") and host.endswith("huaweicloud.com") and "modelarts" in path.lower()
+        if not (console or host.endswith("huaweicloudapis.com") or ".apig." in host or "/infers/" in path):
             continue
         url = m.group(0).rstrip(".,;")
         if url in seen:
             continue
         seen.add(url)
+        if console:
+            region = _CONSOLE_REGION.search(path)
+            service = _UUID.search(path.partition("#")[2])
+            yield PredictionUrl(url, host, region.group(1) if region else None,
+                                service.group(0).lower() if service else None, None, None, console=True)  # fmt: skip
+            continue
         region = _APIG_REGION.search(host + ".")
         infer = _INFER_PATH.match(path)
         rest = infer.group("rest") if infer else None

@@ -183,3 +183,18 @@ def test_an_allowed_gateway_url_is_probed_from_the_button(bot_factory, gateway, 
     (result,) = bot.api.wait_for("chat.update", timeout=10)
     assert "MR.0105" in texts(result)
     assert ipaddress.ip_address("127.0.0.1")  # the pinned, checked address was the one connected to
+
+
+def test_a_console_link_to_a_service_is_recognised_and_mapped_to_the_registry(probing_bot, gateway):
+    base = "https://console.huaweicloud.com/modelarts/?region=cn-north-4#/services/serviceDetail?serviceId="
+    registered = gateway.url("modelarts-4503").rsplit("/", 1)[1]
+    unknown = gateway.url("modelarts-4206").rsplit("/", 1)[1]
+    post_event(
+        probing_bot.events,
+        message_event(f"can someone look at <{base}{registered}|this service>?", ts="1700000299.0001"),
+    )
+    post_event(probing_bot.events, message_event(f"and this one {base}{unknown}", ts="1700000300.000300"))
+    first, second = sorted(probing_bot.api.wait_for("chat.postMessage", count=2), key=lambda c: c.body["thread_ts"])
+    assert "console link to a service" in texts(first) and registered in texts(first)
+    assert "Registered as* `dispatch`" in texts(first) and '"value": "svc:dispatch"' in texts(first)
+    assert "Not a registered service" in texts(second) and "run_probe" not in texts(second)

@@ -99,7 +99,11 @@ def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | 
     if url.custom_path:
         facts.append(f"*Custom path* `{esc(url.custom_path)}`")
     facts.append(f"*Registered as* `{service}`" if service else "_Not a registered service_")
-    text = "That looks like a ModelArts prediction URL."
+    text = (
+        "That looks like a ModelArts console link to a service."
+        if url.console
+        else "That looks like a ModelArts prediction URL."
+    )
     blocks: list[Block] = [_section(f"{text}\n" + "\n".join(facts))]
     if probe:
         blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(probe)]))
@@ -144,6 +148,9 @@ def render_probe(result: ProbeResult) -> SlackMessage:
         steps = "\n".join(f"{n}. {esc(step)}" for n, step in enumerate(best.steps, 1))
         blocks.append(_section(f"*Fix*\n{steps}"))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Why: {esc(best.why)}", SECTION_LIMIT))]))
+        if best.playbook.links:
+            links = " · ".join(f"<{url}|{esc(title)}>" for title, url in best.playbook.links[:5])
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f":book: {links}", SECTION_LIMIT))]))
     if result.service_state:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(esc(result.service_state.summary()), 2000))]))
     return _message(f"{headline} ({result.total_ms:.0f} ms)", blocks)

@@ -214,7 +214,7 @@ class Responder:
         if named:
             return f"svc:{named}"
         for url in urls:
-            if self.policy.resolve(url.url).target and len(url.url) < 1900:
+            if not url.console and self.policy.resolve(url.url).target and len(url.url) < 1900:
                 return f"url:{url.url}"
         return None
 
