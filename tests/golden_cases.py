@@ -35,6 +35,7 @@ CASES = {
         "curl: (6) Could not resolve host: 0a1b2c3d4e5f60718293a4b5c6d7e8f9.apig.cn-east-3.huaweicloudapis.com"
     ),
     "nothing": "lunch at noon? the usual place",
+    "variant-undecided": "apig.0201 again today, no idea why",
 }
 
 

@@ -76,6 +76,8 @@ def render_answer(
         blocks.append(_section(f"*原因* {esc(title_zh or '')}\n{esc(cause_zh)}"))
     steps = "\n".join(f"{n}. {esc(step)}" for n, step in enumerate(best.steps, 1))
     blocks.append(_section(f"*Fix*\n{steps}"))
+    if best.variant is None and best.playbook.variants:
+        blocks.append(_section("*Which one is it?* The status and message tell the cases apart:\n" + _cases(best)))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Why: {esc(best.why)}", SECTION_LIMIT))]))
     if best.playbook.links:
         links = " · ".join(f"<{url}|{esc(title)}>" for title, url in best.playbook.links[:5])
@@ -233,6 +235,16 @@ def _probe_button(value: str) -> ButtonElement:
     return ButtonElement(
         text=PlainTextObject(text=":satellite_antenna: Run live probe", emoji=True), action_id=RUN_PROBE, value=value
     )
+
+
+def _cases(best: Candidate) -> str:
+    """One line per variant: its statuses, its message, its title."""
+    lines = []
+    for v in best.playbook.variants[:12]:
+        status = "/".join(map(str, v.http_status)) or "any status"
+        message = f" `{esc(v.messages[0][:80])}`" if v.messages else ""
+        lines.append(f"• {status}{message}: {esc(v.title)}")
+    return "\n".join(lines)
 
 
 def _probe_hops(verdict: str | None) -> str:

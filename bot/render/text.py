@@ -38,6 +38,11 @@ def render_text(d: Diagnosis, width: int = 100) -> str:
     out.append("Fix:")
     for n, step in enumerate(best.steps, 1):
         out.append(_wrap(f"{n}. {step}", width, indent="   "))
+    if best.variant is None and best.playbook.variants:
+        out.append("Which one is it? The status and message tell the cases apart:")
+        for v in best.playbook.variants:
+            message = f" '{v.messages[0]}'" if v.messages else ""
+            out.append(f"  - {'/'.join(map(str, v.http_status)) or 'any status'}{message}: {v.title}")
     if best.playbook.links:
         out.append("Links:")
         out.extend(f"  - {title}: {url}" for title, url in best.playbook.links)
