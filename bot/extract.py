@@ -13,16 +13,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from bot.textnorm import normalize
 
 MAX_CODE_HITS = 200
 LINE_REACH = 600
 
 _CODE = re.compile(
-    r"(?<![A-Za-z0-9])(?P<prefix>APIGW?|Model[ _-]?Arts?|MR)(?P<sep>[._ -]?)(?P<num>\d{4})(?![0-9])"
-    r"|(?<![A-Za-z0-9])(?P<cf>CF2\.E\d{5})(?![0-9])",
+    r"(?<![A-Za-z0-9])(?:(?P<prefix>APIGW?|Model[ _-]?Arts?|MR)|(?P<typo>[A-Za-z]{4,10}))"
+    r"(?P<sep>[._ -]?)(?P<num>[0-9Oo]{4})(?![0-9])"
+    r"|(?<![A-Za-z0-9])(?P<cf>CF2)[._ -]?(?P<cfnum>E\d{5})(?![0-9])",
     re.IGNORECASE,
 )
+_APIG_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in ("apig", "apigw") for i in range(len(w) - 1)) - {
+    "apig",
+    "apigw",
+}
 _IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
 _STATUS_BEFORE = re.compile(
@@ -152,15 +159,34 @@ def normalize_code(prefix: str, num: str) -> str:
     return f"MR.{num}"
 
 
+def _typo_family(word: str) -> str | None:
+    """The code prefix a mistyped word stands for (``APGI`` -> APIG, ``Modelrats`` -> ModelArts), if any."""
+    w = word.lower()
+    if w in _APIG_TYPOS:
+        return "apig"
+    if len(w) >= 7 and DamerauLevenshtein.distance(w, "modelarts") <= 2:
+        return "modelarts"
+    return None
+
+
 def _codes(text: str):
-    for n, m in enumerate(_CODE.finditer(text)):
-        if n >= MAX_CODE_HITS:
+    found = 0
+    for m in _CODE.finditer(text):
+        if found >= MAX_CODE_HITS:
             return
         if m.group("cf"):
-            code, strict = m.group("cf").upper(), True
+            code, strict = f"CF2.{m.group('cfnum').upper()}", m.group(0)[3:4] == "."
         else:
-            code = normalize_code(m.group("prefix"), m.group("num"))
-            strict = m.group("sep") in (".", "_")
+            num = m.group("num")
+            if sum(c.isdigit() for c in num) < 3:
+                continue  # "APIG.OOOO" is not a code; "MR.O105" (letter O for zero) is
+            prefix = m.group("prefix") or _typo_family(m.group("typo"))
+            if prefix is None:
+                continue
+            code = normalize_code(prefix, num.replace("O", "0").replace("o", "0"))
+            # a typo in the prefix or the digits makes the code loose: it needs a playbook of its own
+            strict = m.group("sep") in (".", "_") and m.group("prefix") is not None and num.isdigit()
+        found += 1
         start = m.start()
         # the code's line, clipped around it: a 100 KB one-line paste must not cost 100 KB per hit
         line_start = max(text.rfind("\n", 0, start) + 1, start - LINE_REACH)

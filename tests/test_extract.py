@@ -24,6 +24,12 @@ from bot.textnorm import MAX_CHARS, normalize
         ("Modelart.4503 intermittently", "ModelArts.4503", True),
         ("报错 ModelArts．4503 了", "ModelArts.4503", True),
         ("控制台报 CF2.E00003", "CF2.E00003", True),
+        ("cf2 e00003 on the llm service", "CF2.E00003", False),
+        ("APGI.0301 decrypt token fail", "APIG.0301", False),
+        ("Modelrats.4205 connection time out", "ModelArts.4205", False),
+        ("ModelArst.4102 Parse Token error", "ModelArts.4102", False),
+        ("APIG.O308 throttling", "APIG.0308", False),
+        ("MR.O105 recognition failed", "MR.0105", False),
     ],
 )
 def test_code_forms(text, code, strict):
@@ -43,6 +49,9 @@ def test_code_forms(text, code, strict):
         "error rate went from 0.0301 to 0.0105",
         "the ModelArts training job 4302 finished",
         "XAPIG.0201 is not a code, nor is APIG.02011",
+        "the APIs 0201 and 0202 of the billing service",
+        "our models 4302 and 4503 are retrained weekly",
+        "APIG.OOOO is a placeholder",
     ],
 )
 def test_numbers_that_are_not_codes(text):
