@@ -85,7 +85,7 @@ class Matcher:
         if phrase:
             confidence += 0.04
             reasons.append(f"'{_short(phrase)}'")
-        if symptom:
+        if symptom and symptom != str(status) and not (phrase and symptom.lower() in phrase.lower()):
             reasons.append(f"symptom '{_short(symptom)}'")
         return Candidate(
             playbook=playbook,
