@@ -120,7 +120,7 @@ class ProbeDesk:
     def run(self, text: str) -> ProbeResult:
         decision = self.policy.resolve(text)
         if decision.refusal:
-            return ProbeResult(text.strip()[:200] or "(nothing)", None, refused=decision.refusal)
+            return ProbeResult(text.strip()[:200], None, refused=decision.refusal)
         return self.prober.probe(decision.target)
 
 

@@ -70,7 +70,7 @@ VERDICT_TEXT = {
 
 def render_probe_text(result: ProbeResult, width: int = 100) -> str:
     if result.refused:
-        return f"Not probed: {result.target}\n{result.refused}\n"
+        return (f"Not probed: {result.target}\n" if result.target else "") + f"{result.refused}\n"
     out = [f"probe {result.target}: {VERDICT_TEXT[result.verdict]} ({result.total_ms:.0f} ms)"]
     for phase in result.phases:
         mark = "ok " if phase.ok else "FAIL"
