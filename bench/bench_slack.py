@@ -27,6 +27,7 @@ from bot.matcher import Matcher  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack.web import slack_wsgi  # noqa: E402
+from bot.store.memory import MemoryStore  # noqa: E402
 from tests.doubles.slack_api import MockSlackAPI  # noqa: E402
 from tests.doubles.slack_requests import SECRET, message_event, post_event  # noqa: E402
 
@@ -56,8 +57,8 @@ def main() -> None:
     pastes = [ex.text for p in kb.playbooks.values() for ex in p.examples if matcher.diagnose(ex.text).matched]
     api = MockSlackAPI().start()
     settings = Settings("xoxb-bench", None, SECRET, api.url, 0, None, 32)
-    runtime = build_runtime(settings)
-    server = make_server("127.0.0.1", 0, slack_wsgi(runtime.app), _Server, _Quiet)
+    runtime = build_runtime(settings, store=MemoryStore())
+    server = make_server("127.0.0.1", 0, slack_wsgi(runtime), _Server, _Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/slack/events"
 
