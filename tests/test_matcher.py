@@ -200,3 +200,15 @@ def test_hostile_input_is_handled_in_bounded_time(matcher, paste):
     # catastrophic backtracking would take minutes; this bound only catches that
     assert time.perf_counter() - t < 5
     assert d.best is None or d.best.confidence <= 0.99
+
+
+@pytest.mark.parametrize("corpus", ["heldout.jsonl", "blind2.jsonl"])
+def test_blind_corpora_stay_accurate_and_silent_on_chatter(matcher, corpus):
+    """Two corpora written blind to the implementation (see their README note in the closing note)."""
+    cases = read_jsonl(corpus)
+    positives = [c for c in cases if c["expect"]]
+    right = sum(
+        1 for c in positives if (d := matcher.diagnose(c["text"])).matched and d.best.playbook.code in c["expect"]
+    )
+    spoken = [c["id"] for c in cases if not c["expect"] and matcher.diagnose(c["text"]).matched]
+    assert right / len(positives) >= 0.95 and spoken == []
