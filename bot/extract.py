@@ -60,9 +60,11 @@ _EXCEPTION = re.compile(
     r"|[A-Z]{2,12}(?:_[A-Z]{2,12}){2,5})\b"
 )
 _WORDS = re.compile(r"[a-z0-9]+")
-_CONTEXT_WORDS = frozenset({"modelarts", "apig", "apigw", "huaweicloud", "huaweicloudapis", "infers", "appcode"})
+_CONTEXT_WORDS = frozenset(
+    {"modelarts", "apig", "apigw", "huaweicloud", "huaweicloudapis", "infers", "appcode", "erno"}
+)
 _CONTEXT_PHRASES = (
-    "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service",
+    "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "words_result",
     "usage guide", "在线服务", "推理服务", "华为云", "调用指南",
     *(f"{a} {b}" for a in ("prediction", "inference") for b in ("url", "address", "api", "endpoint", "tab")),
 )  # fmt: skip
