@@ -33,7 +33,8 @@ from bot.store import Store
 from bot.store.factory import open_store
 
 log = logging.getLogger(__name__)
-GRACE_S = 25.0
+GRACE_S = 35.0
+"""Longer than the longest probe (30 s), so work in flight can finish."""
 
 
 @dataclass
@@ -64,9 +65,19 @@ class Runtime:
         finished = self.responder.drain(grace_s)
         if not finished:
             log.error("stopping with %d replies still in flight after %.0f s", self.responder.in_flight, grace_s)
+        self.responder.pool.shutdown(wait=False, cancel_futures=True)  # nothing new starts on a closing store
         self.knowledge.stop()
         self.store.close()
         return finished
+
+    def liveness(self) -> dict:
+        """What /healthz says, without any I/O: the process answers, and the store's last known state."""
+        degraded = bool(getattr(self.store, "degraded", False))
+        return {
+            "ok": True,
+            "store": "degraded: process-local fallback" if degraded else "ok",
+            "stopping": self.stopping.is_set(),
+        }
 
 
 def build_runtime(
@@ -106,10 +117,11 @@ def build_probe(matcher, store: Store, services: str | None = None, resolver: Re
     try:
         registry = Registry.from_env(services, env)
         rules = UrlRules.from_env(env)
+        policy = ProbePolicy.from_env(store, registry, env)
     except (RegistryError, ValueError) as exc:
         raise SettingsError(str(exc)) from None
     prober = Prober(matcher, rules, resolver, ca_file=env.get("PROBE_CA_BUNDLE"), control_plane=_control_plane(env))
-    return prober, ProbePolicy.from_env(store, registry, env)
+    return prober, policy
 
 
 def serve_http(settings: Settings, port: int, playbooks: str | None = None, services: str | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
+from bot.probe.ladder import system_resolver
+from bot.probe.safety import literal_ip
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.web import slack_wsgi
@@ -66,6 +69,13 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def offline_resolver(host: str, port: int) -> list[str]:
+    """Tests send no DNS query out: loopback names and IP literals only."""
+    if host == "localhost" or literal_ip(host) is not None:
+        return system_resolver(host, port)
+    raise socket.gaierror(socket.EAI_NONAME, f"{host}: tests resolve no public names")
+
+
 @dataclass
 class RunningBot:
     runtime: Runtime
@@ -92,6 +102,7 @@ def start_bot(api: MockSlackAPI, services: str | None = None, **runtime_options)
     values = {"bot_token": "xoxb-test", "app_token": None, "signing_secret": SECRET, "api_url": api.url,
               "port": 0, "health_port": None, "workers": 32}  # fmt: skip
     runtime_options.setdefault("store", MemoryStore())
+    runtime_options.setdefault("resolver", offline_resolver)
     runtime = build_runtime(Settings(**values), services=services, **runtime_options)
     server = make_server("127.0.0.1", 0, slack_wsgi(runtime), _ThreadingWSGIServer, _QuietHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

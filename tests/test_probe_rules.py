@@ -82,7 +82,7 @@ def test_an_admin_can_open_a_private_network():
         ("https://x.apig.cn-north-4.huaweicloudapis.com.evil.com/", "not an allowed probe host"),
         ("http://127.0.0.1/v1/infers/x", "not an allowed probe host"),
         ("http://169.254.169.254/latest/meta-data/", "not an allowed probe host"),
-        ("https://x.apig.cn-north-4.huaweicloudapis.com:99999/", "port is not a number"),
+        ("https://x.apig.cn-north-4.huaweicloudapis.com:99999/", "cannot be read"),
         ("https://" + "a" * 2100, "longer than 2000"),
     ],
 )
@@ -154,7 +154,7 @@ def test_policy_rate_limits_per_user_and_channel():
     assert [p.admit("U1", "C1").refusal is None for _ in range(3)] == [True, True, False]
     assert p.admit("U2", "C1").refusal is None  # U2's first, the channel's third
     refused = p.admit("U3", "C1")
-    assert "try again in 60 s" in refused.refusal and refused.retry_after_s == 60
+    assert "try again in 60 s" in refused.refusal
 
 
 def test_policy_allowlists():

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import threading
+from collections import defaultdict
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -64,12 +65,12 @@ class IamTokens:
 
     def __init__(self, clock=lambda: dt.datetime.now(dt.UTC)):
         self._clock = clock
-        self._lock = threading.Lock()
+        self._locks: dict[tuple, threading.Lock] = defaultdict(threading.Lock)
         self._cache: dict[tuple, tuple[str, dt.datetime]] = {}
 
     def token(self, auth: dict, password: str) -> str:
         key = (auth["iam_url"], auth["domain"], auth["user"], auth["project"])
-        with self._lock:
+        with self._locks[key]:  # one login per identity at a time; other identities are not held up
             cached = self._cache.get(key)
             if cached and cached[1] - REFRESH_BEFORE > self._clock():
                 return cached[0]

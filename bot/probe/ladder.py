@@ -3,11 +3,13 @@
 Each rung is timed and the first that fails says which hop is broken. The answer (or the
 failure, written the way a client library would report it) goes through the same matcher as a
 pasted error, so the result names the playbook and variant. Bounded everywhere: one total time
-cap, one request, no redirects followed, response bytes capped, a cap on probes in flight.
+cap (a watchdog closes the socket when it runs out, however slowly the server drips bytes), one
+request, no redirects followed, response bytes capped, a cap on probes in flight.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -16,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -34,6 +37,18 @@ MAX_IN_FLIGHT = 4
 _DNS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe-dns")
 
 Resolver = Callable[[str, int], list[str]]
+
+
+def split_target(url: str) -> tuple[str, int, str]:
+    """Scheme, port (the scheme's default when absent) and host of a URL."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.port or (443 if parts.scheme == "https" else 80), (parts.hostname or "")
+
+
+def _cut_off(sock: socket.socket) -> None:
+    """The probe's time is up: wake whatever read or handshake is still waiting on this socket."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -82,15 +97,14 @@ class Prober:
     def _check(self, target: Target) -> tuple[str, int, str]:
         if not target.trusted:
             return self.rules.check_url(target.url)
-        parts = urlsplit(target.url)
-        return parts.scheme, parts.port or (443 if parts.scheme == "https" else 80), (parts.hostname or "")
+        return split_target(target.url)
 
     def _climb(self, target: Target, scheme: str, host: str, port: int) -> ProbeResult:
         ladder = _Ladder(self, target, scheme, host, port)
         result = ladder.run()
-        if self.control_plane and target.service_id and result.refused is None:
-            state = self.control_plane.service_state(target.service_id)
-            result = ProbeResult(**{**result.__dict__, "service_state": state})
+        # the control plane speaks for the admin's own services only, not for any id pasted in chat
+        if self.control_plane and target.trusted and target.service_id and result.refused is None:
+            result = replace(result, service_state=self.control_plane.service_state(target.service_id))
         return result
 
 
@@ -110,6 +124,10 @@ class _Ladder:
         self.phases.append(Phase(name, ok, round((time.perf_counter() - started) * 1000, 1), mask(detail)))
 
     def run(self) -> ProbeResult:
+        try:  # credentials first (an IAM login may take a while), so no connection idles meanwhile
+            self.auth = auth_headers(self.t.auth, self.t.method, self.t.url, self.headers(), self.t.body)
+        except AuthError as exc:
+            return self.result(None, refused=f"cannot authenticate: {exc}")
         started = time.perf_counter()
         try:
             addresses = _DNS.submit(self.p.resolver, self.host, self.port).result(timeout=self.left())
@@ -152,6 +170,10 @@ class _Ladder:
             kind = "ConnectionRefusedError" if isinstance(exc, ConnectionRefusedError) else type(exc).__name__
             return self.failed(f"{kind}: [Errno {exc.errno}] {exc.strerror or exc} connecting to {self.host}")
         self.rung("connect", True, started, where)
+        # one clock for everything after the connect: a server that drips bytes cannot outlast it
+        watchdog = threading.Timer(self.left(), _cut_off, (sock,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             if self.scheme == "https":
                 wrapped = self.tls(sock)
@@ -160,6 +182,7 @@ class _Ladder:
                 sock = wrapped
             return self.request(sock)
         finally:
+            watchdog.cancel()
             sock.close()
 
     def tls(self, sock: socket.socket) -> ssl.SSLSocket | ProbeResult:
@@ -183,16 +206,16 @@ class _Ladder:
         self.rung("tls", True, started, detail)
         return wrapped
 
-    def request(self, sock: socket.socket) -> ProbeResult:
-        parts = urlsplit(self.t.url)
-        netloc = parts.netloc.rsplit("@", 1)[-1]
+    def headers(self) -> dict[str, str]:
+        netloc = urlsplit(self.t.url).netloc.rsplit("@", 1)[-1]
         headers = {"Host": netloc, "User-Agent": "modelarts-triage-probe/1", "Accept": "*/*", **dict(self.t.headers)}
         if self.t.body and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"
-        try:
-            headers.update(auth_headers(self.t.auth, self.t.method, self.t.url, headers, self.t.body))
-        except AuthError as exc:
-            return self.result(None, refused=f"cannot authenticate: {exc}")
+        return headers
+
+    def request(self, sock: socket.socket) -> ProbeResult:
+        parts = urlsplit(self.t.url)
+        headers = {**self.headers(), **self.auth}
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection = http.client.HTTPConnection(self.host, self.port, timeout=self.left())
         connection.sock = sock
@@ -202,15 +225,15 @@ class _Ladder:
             connection.request(self.t.method, path, body=self.t.body or None, headers=headers)
             answer = connection.getresponse()
             data = answer.read(MAX_BYTES + 1)
-        except TimeoutError:
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            if not isinstance(exc, TimeoutError) and time.perf_counter() < self.deadline:
+                self.rung("request", False, started, f"connection dropped: {type(exc).__name__}")
+                return self.failed(
+                    f"ConnectionResetError: Connection reset by peer ({type(exc).__name__}) from {self.host}"
+                )
             waited = time.perf_counter() - started
             self.rung("request", False, started, f"no answer within {waited:.1f} s (the gateway allows about 40 s)")
             return self.failed(f"ReadTimeout: Read timed out. (read timeout={waited:.0f}) calling {self.t.url}")
-        except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            self.rung("request", False, started, f"connection dropped: {type(exc).__name__}")
-            return self.failed(
-                f"ConnectionResetError: Connection reset by peer ({type(exc).__name__}) from {self.host}"
-            )
         seconds = time.perf_counter() - started
         size = f"{min(len(data), MAX_BYTES)} bytes" + (" (cut at 64 KB)" if len(data) > MAX_BYTES else "")
         detail = f"HTTP {answer.status} {answer.reason}, {size}"

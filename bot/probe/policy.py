@@ -16,6 +16,7 @@ from bot.extract import extract
 from bot.probe.registry import Registry, Service
 from bot.probe.result import Target
 from bot.probe.safety import Refused, UrlRules
+from bot.redact import mask
 from bot.store import Store
 
 USAGE = "Usage: `/predict-check <service>` or `/predict-check <prediction URL>`; `/predict-check` lists the services."
@@ -24,17 +25,19 @@ _SAFE_ARG = re.compile(r"^[\x21-\x7e]{1,2000}$")
 
 @dataclass(frozen=True)
 class Decision:
-    """A target to probe, or why not (and when to try again)."""
+    """A target to probe, or why not."""
 
     target: Target | None = None
     refusal: str | None = None
-    retry_after_s: int = 0
 
 
-def _limit(raw: str | None, default: tuple[int, int]) -> tuple[int, int]:
+def _limit(name: str, raw: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    """``"3/60"`` -> three per 60 s; a clear ``ValueError`` for anything else."""
     if not raw:
         return default
     count, _, window = raw.partition("/")
+    if not count.isdigit() or not (window or "60").isdigit() or int(window or 60) == 0:
+        raise ValueError(f"{name}={raw!r} must be COUNT/SECONDS, e.g. 3/60 (three probes a minute)")
     return int(count), int(window or 60)
 
 
@@ -66,8 +69,8 @@ class ProbePolicy:
             store,
             registry,
             UrlRules.from_env(env),
-            per_user=_limit(env.get("PROBE_USER_LIMIT"), (3, 60)),
-            per_channel=_limit(env.get("PROBE_CHANNEL_LIMIT"), (10, 60)),
+            per_user=_limit("PROBE_USER_LIMIT", env.get("PROBE_USER_LIMIT"), (3, 60)),
+            per_channel=_limit("PROBE_CHANNEL_LIMIT", env.get("PROBE_CHANNEL_LIMIT"), (10, 60)),
             users=ids("PROBE_USERS"),
             channels=ids("PROBE_CHANNELS"),
             auto_probe=env.get("PROBE_AUTO", "").lower() in ("1", "true", "yes", "on"),
@@ -99,7 +102,8 @@ class ProbePolicy:
             self.rules.check_url(arg)
         except Refused as refused:
             return Decision(refusal=f"Not probing that URL: {refused}.")
-        return Decision(target=Target(label=arg, url=arg, service_id=urls[0].service_id if urls else None))
+        # the label is shown in the channel: mask whatever credentials the URL may carry
+        return Decision(target=Target(label=mask(arg), url=arg, service_id=urls[0].service_id if urls else None))
 
     def admit(self, user: str | None, channel: str | None) -> Decision:
         """Allowlists and rate limits for one probe request by ``user`` in ``channel``."""
@@ -110,8 +114,7 @@ class ProbePolicy:
         for who, (count, window) in ((f"user:{user}", self.per_user), (f"channel:{channel}", self.per_channel)):
             if self.store.incr(f"probe-rate:{who}", window) > count:
                 return Decision(
-                    refusal=f"Busy: the probe limit ({count} in {window} s) is reached; try again in {window} s.",
-                    retry_after_s=window,
+                    refusal=f"Busy: the probe limit ({count} in {window} s) is reached; try again in {window} s."
                 )
         return Decision()
 

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from bot.extract import PredictionUrl
 from bot.findings import Candidate, Diagnosis
 from bot.probe.result import ProbeResult
+from bot.redact import mask
 from bot.render.text import VERDICT_TEXT
 
 SECTION_LIMIT = 3000
@@ -121,7 +122,7 @@ def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | 
 
 
 def render_probing(label: str) -> SlackMessage:
-    text = f":hourglass_flowing_sand: Probing {label}…"
+    text = f":hourglass_flowing_sand: Probing {mask(label)}…"
     return _message(text, [_section(esc(text))])
 
 

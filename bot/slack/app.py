@@ -61,16 +61,18 @@ def build_app(client: WebClient, responder: Responder, signing_secret: str | Non
         gate = probe_gate(responder.policy, responder.submit)
 
         @app.command(PREDICT_CHECK, middleware=[gate])
-        def on_predict_check(ack, command, context, client):
+        def on_predict_check(ack, command, context, client, respond):
             ack()
-            responder.submit(responder.run_probe, client, command["channel_id"], None, context["probe_target"])
+            target = context["probe_target"]
+            responder.submit(responder.run_probe, client, command["channel_id"], None, target, respond)
 
         @app.action(RUN_PROBE, middleware=[gate])
-        def on_run_probe(ack, body, context, client):
+        def on_run_probe(ack, body, context, client, respond):
             ack()
             message = body.get("message") or {}
             thread_ts = message.get("thread_ts") or message.get("ts")
-            responder.submit(responder.run_probe, client, body["channel"]["id"], thread_ts, context["probe_target"])
+            target = context["probe_target"]
+            responder.submit(responder.run_probe, client, body["channel"]["id"], thread_ts, target, respond)
 
     @app.action(HELPFUL)
     def on_helpful(ack, body, client):

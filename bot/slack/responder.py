@@ -3,7 +3,7 @@
 Runs on its own bounded thread pool so that slow Slack calls never delay an ack. Every paste the
 bot should answer gets exactly one answer: the answer slot ``(channel, ts)`` is claimed in the
 store before posting (a mention that also arrives as a message, a redelivery, another replica),
-and given back if posting fails so a redelivery can still answer.
+and given back if posting fails, so that an edit of the paste can still answer it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -26,7 +25,7 @@ from bot.metrics import Metrics
 from bot.probe.ladder import Busy, Prober
 from bot.probe.policy import ProbePolicy, service_target
 from bot.probe.result import ProbeResult, Target
-from bot.redact import mask, redact
+from bot.redact import redact
 from bot.render.blocks import (
     render_answer,
     render_edited_away,
@@ -36,14 +35,10 @@ from bot.render.blocks import (
     render_recognised_url,
     render_secret_warning,
 )
+from bot.slack.files import shared_texts
 from bot.store import DEDUP_TTL_S, GAP_TEXT_LIMIT, Gap, Reply, Store, Vote
 
 log = logging.getLogger(__name__)
-
-SNIPPET_MAX_BYTES = 1_000_000
-TEXT_FILETYPES = frozenset(
-    "text txt log json javascript python java go shell bash yaml xml csv markdown diff sql plain".split()
-)
 
 
 @dataclass(frozen=True)
@@ -136,10 +131,8 @@ class Responder:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def answer(self, client: WebClient, paste: Paste) -> None:
-        text = "\n".join([paste.text, *self._snippets(client, paste)])
-        cleaned = redact(text)
-        if cleaned.kinds and paste.user:
-            self._warn(client, paste, cleaned.kinds)
+        cleaned = redact("\n".join([paste.text, *shared_texts(client, paste.files)]))
+        self._warn(client, paste, cleaned.kinds)
         diagnosis = self.matcher().diagnose(cleaned.text)
         url = None if diagnosis.matched else next((u for u in diagnosis.evidence.urls if u.service_id), None)
         if not diagnosis.matched and not url and _looks_like_an_error(diagnosis, paste.addressed):
@@ -154,6 +147,8 @@ class Responder:
         probe = self._probe_value(cleaned.text, diagnosis)
         service = self.policy.registry.for_url(url.url, url.service_id) if url and self.policy else None
         auto = service is not None and self.policy.auto_probe
+        if auto and self.policy.admit(paste.user, paste.channel).refusal:
+            auto = False  # over a limit or not allowed here: offer the button instead
         if auto:
             message = render_probing(service.name)
         elif url:
@@ -185,20 +180,42 @@ class Responder:
         if auto:
             self._probe_into(client, paste.channel, posted["ts"], service_target(service))
 
-    def run_probe(self, client: WebClient, channel: str, thread_ts: str | None, target: Target) -> None:
-        """Post "probing…" (in the thread, or the channel), then edit it into the result."""
+    def run_probe(
+        self, client: WebClient, channel: str, thread_ts: str | None, target: Target, respond: Callable | None = None
+    ) -> None:
+        """Post "probing…" (in the thread, or the channel), then edit it into the result.
+
+        Where the bot may not post (a channel it was not invited to, a DM between people), the
+        result goes to the asker alone through ``respond`` instead.
+        """
         probing = render_probing(target.label)
-        posted = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=probing.text, blocks=probing.blocks)
+        try:
+            posted = client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=probing.text, blocks=probing.blocks
+            )
+        except SlackApiError:
+            if respond is None:
+                raise
+            message = render_probe(self._probe(target))
+            respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+            return
         self._probe_into(client, channel, posted["ts"], target)
 
     def _probe_into(self, client: WebClient, channel: str, ts: str, target: Target) -> None:
+        message = render_probe(self._probe(target))
+        client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    def _probe(self, target: Target) -> ProbeResult:
+        """The probe's result; being busy or failing becomes a result too, so "probing…" never stays."""
         try:
             result = self.prober.probe(target)
         except Busy:
             result = ProbeResult(target.label, None, refused="busy: other probes are running; try again in 10 s")
+        except Exception as exc:
+            log.exception("probe of %s failed", target.label)
+            result = ProbeResult(target.label, None, refused=f"the probe itself failed ({type(exc).__name__})")
         self.metrics.probes.labels(verdict=result.verdict or "refused").inc()
-        message = render_probe(result)
-        client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        return result
 
     def _probe_value(self, text: str, diagnosis) -> str | None:
         """The "Run live probe" button's value when the paste names a registered service or an allowed URL."""
@@ -226,7 +243,8 @@ class Responder:
         if reply is None:
             self.answer(client, paste)
             return
-        cleaned = redact(paste.text)
+        cleaned = redact("\n".join([paste.text, *shared_texts(client, paste.files)]))
+        self._warn(client, paste, cleaned.kinds)
         diagnosis = self.matcher().diagnose(cleaned.text)
         matched = diagnosis.matched or paste.addressed
         if matched:
@@ -268,28 +286,15 @@ class Responder:
         )
 
     def _warn(self, client: WebClient, paste: Paste, kinds: tuple[str, ...]) -> None:
+        """Tell the poster alone about credentials in their paste, once per paste (edits included)."""
+        if not kinds or not paste.user or not self.store.claim(f"warned:{paste.channel}:{paste.ts}", DEDUP_TTL_S):
+            return
         try:
             client.chat_postEphemeral(
                 channel=paste.channel, user=paste.user, thread_ts=paste.thread_ts, text=render_secret_warning(kinds)
             )
         except Exception:
             log.exception("could not warn %s about a credential in their paste", paste.user)
-
-    def _snippets(self, client: WebClient, paste: Paste) -> list[str]:
-        """Text of the snippets and text files shared with the message (Slack turns long pastes into these)."""
-        texts = []
-        for shared in paste.files[:5]:
-            try:
-                info = client.files_info(file=shared["id"])["file"]
-                if not _is_text(info) or int(info.get("size") or 0) > SNIPPET_MAX_BYTES:
-                    continue
-                url = info.get("url_private_download") or info.get("url_private")
-                got = requests.get(url, headers={"Authorization": f"Bearer {client.token}"}, timeout=10, stream=True)
-                got.raise_for_status()
-                texts.append(got.raw.read(SNIPPET_MAX_BYTES, decode_content=True).decode("utf-8", "replace"))
-            except Exception as exc:
-                log.warning("could not read shared file %s: %s", shared.get("id"), mask(str(exc)))
-        return texts
 
     def _guarded(self, job: Callable, *args) -> None:
         try:
@@ -308,8 +313,3 @@ def _looks_like_an_error(diagnosis, addressed: bool) -> bool:
     """Worth a look by playbook authors: asked for directly, or error-shaped text about ModelArts."""
     ev = diagnosis.evidence
     return addressed or (ev.context and bool(ev.codes or ev.statuses or ev.exceptions or ev.messages))
-
-
-def _is_text(info: dict) -> bool:
-    mimetype = info.get("mimetype") or ""
-    return mimetype.startswith("text/") or info.get("filetype") in TEXT_FILETYPES or info.get("mode") == "snippet"

@@ -1,6 +1,6 @@
 """HTTP routes: Slack's requests on ``POST /slack/events``, and the operations routes.
 
-``GET /healthz`` (the process is up), ``GET /readyz`` (Slack reachable and state kept; 503 when
+``GET /healthz`` (the process is up; no I/O), ``GET /readyz`` (Slack reachable and state kept; 503 when
 not), ``GET /metrics`` (Prometheus). While stopping, new Slack requests get 503 so Slack delivers
 them again, to another replica or after the restart.
 """
@@ -27,8 +27,7 @@ def ops_wsgi(runtime: Runtime):
         if environ.get("REQUEST_METHOD") != "GET":
             return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
         if path == "/healthz":
-            ok, detail = runtime.ready()
-            return _json(start_response, "200 OK", {"ok": True, "store": detail["store"], "slack": detail["slack"]})
+            return _json(start_response, "200 OK", runtime.liveness())
         if path == "/readyz":
             ok, detail = runtime.ready()
             return _json(start_response, "200 OK" if ok else "503 Service Unavailable", detail)
