@@ -1,6 +1,6 @@
-"""Command line: ``python -m bot [diagnose|lint|console] ...``.
+"""Command line: ``python -m bot [diagnose|lint|console|probe|serve|gaps|stats] ...``.
 
-With no command and no Slack settings, the bot starts its local console.
+With no command the bot serves Slack when Slack settings are present, else starts its local console.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
@@ -61,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--socket", dest="mode", action="store_const", const="socket", help="force Socket Mode")
     mode.add_argument("--http", dest="mode", action="store_const", const="http", help="force HTTP mode")
-    serve.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        help="HTTP port (default: $PORT or 3000); in Socket Mode the health port if $HEALTH_PORT is unset",
+    )
     playbooks_option(serve)
     services_option(serve)
     return parser
@@ -130,15 +135,19 @@ def _serve(settings: Settings, mode: str | None, port: int | None, args) -> int:
 
     mode = settings.mode(mode)
     settings.check(mode)
-    setup_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    try:
+        setup_logging(os.environ.get("LOG_LEVEL") or "INFO")
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     playbooks, services = getattr(args, "playbooks", None), getattr(args, "services", None)
     try:
-        KnowledgeBase.load(playbooks)
+        if mode == "socket":
+            if port and not settings.health_port:
+                settings = replace(settings, health_port=port)
+            return serve_socket(settings, playbooks, services)
+        return serve_http(settings, port or settings.port, playbooks, services)
     except PlaybookLoadError as exc:
         raise SettingsError("the knowledge base has errors:\n" + "\n".join(map(str, exc.errors))) from None
-    if mode == "socket":
-        return serve_socket(settings, playbooks, services)
-    return serve_http(settings, port or settings.port, playbooks, services)
 
 
 def _diagnose(matcher: Matcher, args) -> int:
@@ -166,14 +175,18 @@ def _diagnose(matcher: Matcher, args) -> int:
 
 
 def _upkeep(command: str, args) -> int:
-    from bot.store.factory import open_store
+    from bot.store.factory import StoreUnavailableError, open_store
     from bot.upkeep import gaps_report, parse_duration, stats_report
 
     try:
         since = parse_duration(args.since) if command == "gaps" else 0
-        store = open_store()
     except ValueError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    try:
+        store = open_store(strict=True)
+    except (ValueError, StoreUnavailableError) as exc:
+        print(f"Cannot read the bot's state: {exc}", file=sys.stderr)
         return 2
     try:
         if command == "stats":

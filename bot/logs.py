@@ -44,12 +44,18 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(level: str = "INFO", stream=None) -> None:
-    """Route every logger through one redacting, JSON-writing handler."""
+    """Route every logger through one redacting, JSON-writing handler at ``level`` (a name, in any case).
+
+    An unknown level raises ``ValueError`` naming the accepted ones, before anything changes.
+    """
+    number = logging.getLevelNamesMapping().get(level.strip().upper())
+    if number is None:
+        raise ValueError(f"LOG_LEVEL={level!r} is not a log level; use one of DEBUG, INFO, WARNING, ERROR, CRITICAL.")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(number)
     for noisy in ("slack_bolt", "slack_sdk", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
+        logging.getLogger(noisy).setLevel(max(logging.INFO, number))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import fastjsonschema
@@ -65,7 +65,6 @@ class Variant:
     symptoms: tuple[Symptom, ...] = ()
     title_zh: str | None = None
     cause_zh: str | None = None
-    steps_zh: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,11 +96,6 @@ class Playbook:
     counterexamples: tuple[str, ...] = ()
     title_zh: str | None = None
     cause_zh: str | None = None
-    steps_zh: tuple[str, ...] = field(default=())
-
-    @property
-    def is_family(self) -> bool:
-        return self.code.endswith(FAMILY_SUFFIX)
 
 
 _validator = None
@@ -163,7 +157,6 @@ def read_playbook(path: Path, root: Path | None = None) -> Playbook:
                 symptoms=symptoms(v.get("symptoms"), ["variants", i, "symptoms"]),
                 title_zh=v.get("title_zh"),
                 cause_zh=(v.get("cause_zh") or "").strip() or None,
-                steps_zh=tuple(v.get("steps_zh") or ()),
             )
         )
     examples = []
@@ -192,7 +185,6 @@ def read_playbook(path: Path, root: Path | None = None) -> Playbook:
         counterexamples=tuple(doc.get("counterexamples") or ()),
         title_zh=doc.get("title_zh"),
         cause_zh=(doc.get("cause_zh") or "").strip() or None,
-        steps_zh=tuple(doc.get("steps_zh") or ()),
     )
     if errors:
         raise PlaybookLoadError(errors)

@@ -1,8 +1,9 @@
 """Masks credentials before text is shown, logged or stored, and says which kinds it found.
 
 Huawei Cloud shapes (IAM tokens in X-Auth-Token, AK/SK pairs, AppCodes, SDK-HMAC-SHA256
-signatures, app secrets) and chat-ops ones (Slack tokens, response_url and webhook URLs,
-bearer tokens, passwords in JSON). Every pattern is linear, so redacting a 200 KB paste is cheap.
+signatures, app secrets) and chat-ops ones (Slack bot, app, user and session tokens,
+response_url and webhook URLs, bearer tokens, passwords in JSON, query strings and forms).
+Every pattern is linear, so redacting a 200 KB paste is cheap.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ def _after(keys: str, value: str) -> re.Pattern:
 
 
 _RULES: tuple[tuple[str, re.Pattern], ...] = (
-    ("Slack token", re.compile(r"\b(?P<s>x(?:ox[abposre]|app)-[A-Za-z0-9-]{10,})")),
+    ("Slack token", re.compile(r"\b(?P<s>x(?:ox[abposrec]|app)-[A-Za-z0-9-]{10,})")),
+    # A session cookie (xoxd-) is usually URL-encoded: %2F, %3D.
+    ("Slack token", re.compile(r"\b(?P<s>xoxd-[A-Za-z0-9%+/=_-]{10,})")),
     ("Slack webhook or response_url", re.compile(r"(?P<s>https://hooks\.slack\.com/[^\s\"'<>|]+)")),
     ("AK/SK signature", re.compile(r"(?i)\bSignature=(?P<s>[0-9a-f]{16,})")),
     ("access key (AK)", re.compile(r"(?i)\bAccess=(?P<s>[A-Za-z0-9]{8,})")),
@@ -47,6 +50,8 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = (
         re.compile(r"(?<![A-Za-z0-9])(?P<s>(?=(?:[A-Z]*\d){4})(?=(?:\d*[A-Z]){4})[A-Z0-9]{20})(?![A-Za-z0-9])"),
     ),
     ("password", re.compile(r'(?i)"password"\s{0,3}:\s{0,3}"(?P<s>[^"]{1,200})"')),
+    # Query strings, forms, env and config lines; PWD=/a/path (the shell's working directory) is no secret.
+    ("password", re.compile(r"(?i)(?<![A-Za-z0-9])(?:password|passwd|pwd(?!=[/~]))=(?P<s>[^\s&#\"'<>]{1,200})")),
 )
 
 

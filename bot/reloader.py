@@ -61,12 +61,15 @@ class LiveKnowledge:
         return True
 
     def watch(self, interval_s: float = 2.0) -> None:
-        """Poll the folder in a daemon thread and reload when it changes."""
+        """Poll the folder in a daemon thread and reload when it changes; an error is logged, never fatal."""
 
         def loop():
             while not self._stop.wait(interval_s):
-                if fingerprint(self.folder) != self._stamp:
-                    self.reload()
+                try:
+                    if fingerprint(self.folder) != self._stamp:
+                        self.reload()
+                except Exception:  # e.g. a file vanishing mid-save: log it, look again next time
+                    log.exception("watching %s failed; still watching", self.folder)
 
         threading.Thread(target=loop, daemon=True, name="playbook-watch").start()
 

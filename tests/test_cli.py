@@ -1,4 +1,5 @@
-"""The command line contract: diagnose (text, --json, --jsonl), --playbooks/PLAYBOOKS_DIR, lint."""
+"""The command line contract: diagnose (text, --json, --jsonl), --playbooks/PLAYBOOKS_DIR, lint, console, probe,
+reports that refuse a store they cannot read, and how serve reports bad settings."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {"id", "matched", "playbook", "code", "variant", "layer", "confidence", "why", "title", "cause", "steps",
@@ -111,3 +114,76 @@ def test_console_runs_predict_check_and_probe_refuses_with_exit_2(tmp_path):
         assert refused.returncode == 2 and "not an allowed probe host" in refused.stdout.decode()
         unknown = bot("probe", "nope", "--services", str(services))
         assert unknown.returncode == 2 and "Registered services: `svc`" in unknown.stdout.decode()
+
+
+def bot_in(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m bot`` run from ``cwd``, with STATE_URL only if ``env`` sets it."""
+    base = {k: v for k, v in os.environ.items() if k != "STATE_URL"} | {"PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=base | (env or {}),
+        timeout=60,
+    )
+
+
+def test_reports_stop_on_a_redis_that_does_not_answer(tmp_path):
+    for command in ("stats", "gaps"):
+        run = bot_in(tmp_path, command, env={"STATE_URL": "redis://127.0.0.1:1/0"})
+        assert run.returncode == 2 and run.stdout == ""
+        assert "Cannot read the bot's state: STATE_URL=redis://127.0.0.1:1/0: Redis does not answer" in run.stderr
+
+
+def test_reports_stop_on_a_missing_state_file_and_create_none(tmp_path):
+    for command in ("stats", "gaps"):
+        run = bot_in(tmp_path, command, "--json")
+        assert run.returncode == 2 and run.stdout == ""
+        assert str(tmp_path / "state" / "bot.sqlite3") in run.stderr and "STATE_URL is not set" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+SLACK_HTTP = {"SLACK_BOT_TOKEN": "xoxb-1-test", "SLACK_SIGNING_SECRET": "s3cret", "SLACK_APP_TOKEN": ""}
+
+
+def test_serve_reports_an_unknown_log_level_like_other_settings(tmp_path):
+    run = bot_in(tmp_path, "serve", "--http", env={**SLACK_HTTP, "LOG_LEVEL": "loud"})
+    assert run.returncode == 2
+    assert run.stderr.startswith("Cannot start the Slack bot:\nLOG_LEVEL='loud' is not a log level")
+
+
+def test_serve_stops_on_a_broken_knowledge_base_with_file_and_line(tmp_path):
+    (tmp_path / "APIG.0201.yaml").write_text("code: APIG.0201\ntitle: [unclosed\n")
+    run = bot_in(tmp_path, "serve", "--http", "--playbooks", str(tmp_path), env={**SLACK_HTTP, "LOG_LEVEL": "info"})
+    assert run.returncode == 2
+    assert "Cannot start the Slack bot:\nthe knowledge base has errors:\n" in run.stderr
+    assert "APIG.0201.yaml:3: invalid YAML" in run.stderr
+
+
+def test_serve_loads_playbooks_once_and_port_is_the_socket_health_port(monkeypatch, capsys):
+    from bot import cli, logs, runtime
+    from bot.playbook import PlaybookError, PlaybookLoadError
+
+    served = []
+    monkeypatch.setattr(logs, "setup_logging", lambda level: None)
+    monkeypatch.setattr(cli.KnowledgeBase, "load", lambda *a: pytest.fail("serve loaded the playbooks itself"))
+    monkeypatch.setattr(runtime, "serve_socket", lambda settings, *rest: served.append(settings.health_port) or 0)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-test")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-test")
+    monkeypatch.delenv("HEALTH_PORT", raising=False)
+    assert cli.main(["serve", "--port", "8123"]) == 0
+    assert cli.main(["serve"]) == 0
+    monkeypatch.setenv("HEALTH_PORT", "9000")
+    assert cli.main(["serve", "--port", "8123"]) == 0
+    assert served == [8123, None, 9000]
+
+    def broken(*args):
+        raise PlaybookLoadError([PlaybookError("apig/APIG.0201.yaml", 6, "invalid YAML")])
+
+    monkeypatch.setattr(runtime, "serve_socket", broken)
+    capsys.readouterr()
+    assert cli.main(["serve"]) == 2
+    assert capsys.readouterr().err == (
+        "Cannot start the Slack bot:\nthe knowledge base has errors:\napig/APIG.0201.yaml:6: invalid YAML\n"
+    )

@@ -1,4 +1,5 @@
-"""Operations in process: health, readiness, metrics, playbook reload, secret-free JSON logs, upkeep reports."""
+"""Operations in process: health, readiness, metrics, playbook reload, secret-free JSON logs, log levels, upkeep
+reports."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.knowledge import DEFAULT_DIR
+from bot.knowledge import DEFAULT_DIR, KnowledgeBase
 from bot.logs import setup_logging
 from bot.reloader import LiveKnowledge
 from bot.store import Gap, Vote
@@ -198,3 +199,50 @@ def test_upkeep_commands_read_the_configured_store(tmp_path, command):
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert (out["groups"][0]["count"] == 1) if command == "gaps" else (out["answers"] == 1)
+
+
+@pytest.mark.parametrize("name", ["info", "INFO", "Warning", " debug "])
+def test_log_level_is_read_in_any_case(name):
+    level = logging.getLogger().level
+    try:
+        setup_logging(name, io.StringIO())
+        assert logging.getLogger().level == logging.getLevelNamesMapping()[name.strip().upper()]
+    finally:
+        logging.getLogger().handlers.clear()
+        logging.getLogger().setLevel(level)
+
+
+def test_unknown_log_level_is_refused_naming_the_choices():
+    handlers = list(logging.getLogger().handlers)
+    with pytest.raises(ValueError, match=r"LOG_LEVEL='loud' is not a log level; use one of DEBUG, INFO"):
+        setup_logging("loud", io.StringIO())
+    assert logging.getLogger().handlers == handlers
+
+
+def test_playbook_watch_survives_any_error_and_keeps_watching(tmp_path, monkeypatch, caplog):
+    folder = copy_playbooks(tmp_path)
+    live = LiveKnowledge(folder)
+    real_load, failures = KnowledgeBase.load, []
+
+    def vanishing_file(path):
+        if not failures:
+            failures.append(path)
+            raise FileNotFoundError(f"{path}/apig/APIG.0201.yaml vanished mid-save")
+        return real_load(path)
+
+    monkeypatch.setattr(KnowledgeBase, "load", staticmethod(vanishing_file))
+    file = folder / "apig" / "APIG.0201.yaml"
+    with caplog.at_level(logging.ERROR, logger="bot.reloader"):
+        live.watch(interval_s=0.05)
+        try:
+            file.write_text(file.read_text().replace("title: API Gateway rejected the request", "title: First"))
+            deadline = time.monotonic() + 5
+            while "vanished mid-save" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert "still watching" in caplog.text and "vanished mid-save" in caplog.text
+            file.write_text(file.read_text().replace("title: First", "title: Second"))
+            while live().kb.get("APIG.0201").title != "Second" and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert live().kb.get("APIG.0201").title == "Second"
+        finally:
+            live.stop()

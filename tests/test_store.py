@@ -1,4 +1,5 @@
-"""Store backends against one contract (memory, SQLite, real Redis), SQLite durability, Redis failover, STATE_URL."""
+"""Store backends against one contract (memory, SQLite, real Redis), SQLite durability, Redis failover, STATE_URL,
+strict opening for reports, MemoryStore housekeeping."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.store import Gap, Reply, Store, Vote
-from bot.store.factory import open_store
-from bot.store.memory import MemoryStore
+from bot.store import GAPS_KEPT, Gap, Reply, Store, Vote
+from bot.store.factory import StoreUnavailableError, open_store
+from bot.store.memory import PRUNE_EVERY_S, MemoryStore
 from bot.store.redis import RedisStore
 from bot.store.resilient import ResilientStore
 from bot.store.sqlite import PRUNE_EVERY, SCHEMA_VERSION, SqliteStore
@@ -336,7 +337,7 @@ def test_redis_down_answers_from_the_fallback(tmp_path):
         timed(lambda: store.save_reply(a_reply()))
         assert timed(lambda: store.reply_for("C1", "100.1")) == a_reply()
         assert timed(store.ping) is False
-        assert store.healthy is False
+        assert store.degraded is True
         assert [name for name, _ in errors] == ["claim", "claim", "incr", "save_reply", "reply_for"]
         assert all(isinstance(exc, redis.RedisError) for _, exc in errors)
     finally:
@@ -365,10 +366,10 @@ def test_redis_dying_mid_run_degrades_to_the_fallback():
     with running_redis() as server:
         store = ResilientStore(RedisStore(server.url), MemoryStore(), lambda name, exc: errors.append(name))
         assert store.claim("event:Ev1") is True
-        assert store.healthy and store.ping()
+        assert not store.degraded and store.ping()
         server.stop()
         assert timed(lambda: store.claim("event:Ev2")) is True
-        assert store.healthy is False and errors == ["claim"]
+        assert store.degraded is True and errors == ["claim"]
         assert timed(store.ping) is False
         store.close()
 
@@ -414,3 +415,89 @@ def test_open_store_rejects_unknown_urls(url):
         open_store(url)
     for form in ("sqlite:///", "sqlite:////", "redis://", "rediss://", "memory://"):
         assert form in str(raised.value)
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_strict_open_refuses_a_missing_sqlite_file_without_creating_it(tmp_path, monkeypatch, named):
+    monkeypatch.chdir(tmp_path)
+    env = {"STATE_URL": "sqlite:///state/bot.sqlite3"} if named else {}
+    with pytest.raises(StoreUnavailableError) as raised:
+        open_store(env=env, strict=True)
+    message = str(raised.value)
+    assert str(tmp_path / "state" / "bot.sqlite3") in message and "does not exist" in message
+    assert ("STATE_URL=sqlite:///state/bot.sqlite3" if named else "STATE_URL is not set") in message
+    assert not (tmp_path / "state").exists()
+
+
+def test_strict_open_reads_an_existing_sqlite_file_and_refuses_one_that_is_not_a_database(tmp_path):
+    url = f"sqlite:///{tmp_path}/bot.sqlite3"
+    store = open_store(url)
+    store.count_answer("APIG.0201", None)
+    store.close()
+    store = open_store(url, strict=True)
+    assert isinstance(store, SqliteStore) and store.answer_counts() == {("APIG.0201", None): 1}
+    store.close()
+    (tmp_path / "junk.sqlite3").write_bytes(b"not a database, just some bytes " * 100)
+    with pytest.raises(StoreUnavailableError, match=r"cannot read .*junk\.sqlite3"):
+        open_store(f"sqlite:///{tmp_path}/junk.sqlite3", strict=True)
+
+
+def test_strict_open_gives_plain_redis_only_when_it_answers(redis_server):
+    store = open_store(redis_server.url, strict=True)
+    assert isinstance(store, RedisStore) and store.ping()
+    store.close()
+    dead = f"redis://:hunter2secret@127.0.0.1:{free_port()}/0"
+    with pytest.raises(StoreUnavailableError, match="Redis does not answer") as raised:
+        timed(lambda: open_store(env={"STATE_URL": dead}, strict=True))
+    assert f"STATE_URL=redis://:***@127.0.0.1:{dead.rsplit(':', 1)[1]}" in str(raised.value)
+    assert "hunter2secret" not in str(raised.value)
+
+
+def test_strict_open_refuses_process_memory():
+    with pytest.raises(StoreUnavailableError, match="inside the bot's process"):
+        open_store("memory://", strict=True)
+
+
+# -- MemoryStore housekeeping ---------------------------------------------------------------------
+
+
+def test_memory_store_sweeps_expired_entries_at_most_every_prune_interval():
+    clock = FakeClock()
+    store = MemoryStore(clock)
+    store.claim("first", ttl_s=60)
+    claims = store._claims
+    for n in range(20_000):
+        assert store.claim(f"event:{n}", ttl_s=60)
+        store.incr(f"rate:{n}", 60)
+        store.save_reply(a_reply(f"{n}.1"), ttl_s=60)
+    assert store._claims is claims, "a write copied the claims instead of waiting for the next sweep"
+    clock.advance(PRUNE_EVERY_S - 1)
+    store.claim("still-no-sweep", ttl_s=600)
+    assert len(store._claims) == 20_002 and len(store._counters) == 20_000 and len(store._replies) == 20_000
+    clock.advance(60)
+    assert store.claim("event:1") is True  # expired claims are free again, swept or not
+    assert store._claims.keys() == {"still-no-sweep", "event:1"}
+    assert store._counters == {} and store._replies == {}
+    assert store.reply_for("C1", "1.1") is None and store.incr("rate:1", 60) == 1
+
+
+def test_memory_store_stays_bounded_under_steady_traffic():
+    clock = FakeClock()
+    store = MemoryStore(clock)
+    biggest = 0
+    for second in range(3 * 3600):
+        for n in range(3):
+            store.claim(f"event:{second}:{n}", ttl_s=900)
+            store.incr(f"rate:{second}:{n}", 60)
+            store.save_reply(a_reply(f"{second}.{n}"), ttl_s=600)
+        biggest = max(biggest, len(store._claims), len(store._counters), len(store._replies))
+        clock.advance(1)
+    assert biggest <= 3 * (900 + PRUNE_EVERY_S + 1)
+
+
+def test_memory_store_keeps_the_newest_gaps():
+    store = MemoryStore()
+    for n in range(GAPS_KEPT + 5):
+        store.log_gap(Gap(float(n), "unmatched", f"paste {n}", "C1"))
+    gaps = store.gaps()
+    assert len(gaps) == GAPS_KEPT and gaps[0].at == 5.0 and gaps[-1].at == GAPS_KEPT + 4

@@ -23,26 +23,16 @@ from bot.extract import PredictionUrl
 from bot.findings import Candidate, Diagnosis
 from bot.probe.result import ProbeResult
 from bot.redact import mask
-from bot.render.text import VERDICT_TEXT
+from bot.render.text import ASK_BETTER, LAYER_NAMES, VERDICT_TEXT
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 FALLBACK_LIMIT = 3000
 MAX_BLOCKS = 50
 HOPS = (("client", "client"), ("apig", "APIG"), ("dispatcher", "dispatcher"), ("model", "model"))
-LAYER_NAMES = {
-    "client": "Client / network",
-    "apig": "API Gateway (APIG)",
-    "dispatcher": "ModelArts dispatcher",
-    "model": "Model service",
-}
 HELPFUL, UNHELPFUL, RUN_PROBE = "feedback_helpful", "feedback_unhelpful", "run_probe"
 FEEDBACK_BLOCK = "feedback"
 PROBE_BLOCK = "probe"
-ASK_BETTER = (
-    "Paste the whole response: the HTTP status line and the JSON body (`error_code`, `error_msg`), "
-    "the full traceback, or the prediction URL you call."
-)
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,17 @@ from bot.findings import Diagnosis
 from bot.probe.result import ProbeResult
 
 LAYER_NAMES = {
-    "client": "client / network",
+    "client": "Client / network",
     "apig": "API Gateway (APIG)",
     "dispatcher": "ModelArts dispatcher",
-    "model": "model service",
+    "model": "Model service",
 }
+"""The hop each layer names, in every rendering (console text and Slack)."""
 ASK_BETTER = (
-    "Paste the whole response: the HTTP status line and the JSON body (error_code, error_msg), or the full traceback."
+    "Paste the whole response: the HTTP status line and the JSON body (`error_code`, `error_msg`), "
+    "the full traceback, or the prediction URL you call."
 )
+"""What to paste instead, when nothing matched well, in every rendering."""
 
 
 def render_text(d: Diagnosis, width: int = 100) -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.console import PREDICT_CHECK
 from bot.render.blocks import HELPFUL, RUN_PROBE, UNHELPFUL
 from bot.slack.middleware import count_and_tag, drop_repeated_events, probe_gate, skip_bot_messages
 from bot.slack.responder import Paste, Responder
 
-PREDICT_CHECK = "/predict-check"
 LISTENER_THREADS = 16
 """Bolt's own pool: listeners only enqueue, so a few threads keep acks instant."""
 

@@ -18,6 +18,8 @@ REPLY_TTL_S = 7 * 24 * 3600
 """How long an answer can still be edited or voted on."""
 GAP_TEXT_LIMIT = 4000
 """Characters of a (redacted) paste kept in the gap log."""
+GAPS_KEPT = 10_000
+"""Newest gaps every backend keeps; older ones are dropped."""
 
 
 @dataclass(frozen=True)

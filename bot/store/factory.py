@@ -1,9 +1,16 @@
-"""Opens the store named by ``STATE_URL`` (SQLite file, Redis, or process memory)."""
+"""Opens the store named by ``STATE_URL`` (SQLite file, Redis, or process memory).
+
+The bot opens it forgivingly (a failing Redis falls back to process memory); reports open it
+strictly, so a store they cannot really read stops them instead of showing an empty one.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from bot.store import Store
 from bot.store.memory import MemoryStore
@@ -16,27 +23,66 @@ ACCEPTED = (
 )
 
 
+class StoreUnavailableError(Exception):
+    """A strictly opened store does not hold the bot's state: no such file, Redis not answering."""
+
+
 def open_store(
     url: str | None = None,
     env: Mapping[str, str] = os.environ,
     on_error: Callable[[str, Exception], None] | None = None,
+    strict: bool = False,
 ) -> Store:
     """The store for ``url`` (else ``STATE_URL``, else a SQLite file under ./state).
 
     Redis is wrapped in a ``ResilientStore`` over a ``MemoryStore``: if Redis fails, ``on_error`` hears
     of it and the bot carries on with process-local state.
+
+    ``strict`` is for reading reports: it raises ``StoreUnavailableError`` instead of creating a missing
+    SQLite file, opening ``memory://`` (always empty outside the bot) or falling back from a Redis that
+    does not answer.
     """
-    url = url or env.get("STATE_URL") or DEFAULT_STATE_URL
+    named = url or env.get("STATE_URL")
+    url = named or DEFAULT_STATE_URL
+    source = f"STATE_URL={_hide_password(url)}" if named else f"STATE_URL is not set and the default {url}"
     scheme, _, rest = url.partition("://")
     # SQLAlchemy's convention: the path follows a third slash, so a fourth one makes it absolute.
     if scheme == "sqlite" and len(rest) > 1 and rest.startswith("/"):
-        return SqliteStore(rest[1:])
+        path = rest[1:]
+        if not strict:
+            return SqliteStore(path)
+        if not Path(path).is_file():
+            raise StoreUnavailableError(
+                f"{source} names {Path(path).resolve()}, which does not exist. Run this from the bot's working "
+                "directory (relative paths start there), or set STATE_URL to the bot's store."
+            )
+        try:
+            return SqliteStore(path)
+        except (sqlite3.Error, RuntimeError) as exc:
+            raise StoreUnavailableError(f"{source}: cannot read {Path(path).resolve()}: {exc}") from None
     if scheme in ("redis", "rediss") and rest:
         # Imported here so SQLite and memory deployments do not need redis-py.
         from bot.store.redis import RedisStore
         from bot.store.resilient import ResilientStore
 
-        return ResilientStore(RedisStore(url), MemoryStore(), on_error)
+        if not strict:
+            return ResilientStore(RedisStore(url), MemoryStore(), on_error)
+        store = RedisStore(url)
+        if not store.ping():
+            store.close()
+            raise StoreUnavailableError(
+                f"{source}: Redis does not answer; check that it is up and reachable from here."
+            )
+        return store
     if url == "memory://":
+        if strict:
+            raise StoreUnavailableError(
+                f"{source} keeps state inside the bot's process; there is nothing to read here."
+            )
         return MemoryStore()
-    raise ValueError(f"STATE_URL {url!r} is not understood; use one of: {ACCEPTED}")
+    raise ValueError(f"STATE_URL {_hide_password(url)!r} is not understood; use one of: {ACCEPTED}")
+
+
+def _hide_password(url: str) -> str:
+    """``url`` with the password of its user info (``redis://:secret@host``) masked."""
+    return re.sub(r"(://[^:@/]*:)[^@/]*@", r"\1***@", url)

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 
-from bot.store import DEDUP_TTL_S, REPLY_TTL_S, Gap, Reply, Store, Vote, reply_key
+from bot.store import DEDUP_TTL_S, GAPS_KEPT, REPLY_TTL_S, Gap, Reply, Store, Vote, reply_key
+
+PRUNE_EVERY_S = 30.0
+"""Seconds of the store's clock between two sweeps of expired claims, counters and replies."""
 
 
 class MemoryStore(Store):
-    """Dicts under a lock, with expiry checked on read and pruned as keys are added."""
+    """Dicts under a lock, with expiry checked on read.
+
+    Writes sweep out what has expired at most once every ``PRUNE_EVERY_S``, so each sweep's cost is
+    spread over all the writes in between, and the dicts hold at most what is live plus what expired
+    since the last sweep.
+    """
 
     def __init__(self, clock=time.monotonic):
         self._clock = clock
@@ -20,7 +28,17 @@ class MemoryStore(Store):
         self._votes: dict[tuple[str, str, str], Vote] = {}
         self._counters: dict[str, tuple[float, int]] = {}
         self._answers: Counter = Counter()
-        self._gaps: list[Gap] = []
+        self._gaps: deque[Gap] = deque(maxlen=GAPS_KEPT)
+        self._next_prune = float("-inf")
+
+    def _prune(self, now: float) -> None:
+        """Drop expired entries if the last sweep is ``PRUNE_EVERY_S`` old; the caller holds the lock."""
+        if now < self._next_prune:
+            return
+        self._next_prune = now + PRUNE_EVERY_S
+        self._claims = {k: e for k, e in self._claims.items() if e > now}
+        self._counters = {k: v for k, v in self._counters.items() if v[0] > now}
+        self._replies = {k: v for k, v in self._replies.items() if v[0] > now}
 
     def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
         now = self._clock()
@@ -29,8 +47,7 @@ class MemoryStore(Store):
             if expires is not None and expires > now:
                 return False
             self._claims[key] = now + ttl_s
-            if len(self._claims) > 10_000:
-                self._claims = {k: e for k, e in self._claims.items() if e > now}
+            self._prune(now)
             return True
 
     def release(self, key: str) -> None:
@@ -38,8 +55,10 @@ class MemoryStore(Store):
             self._claims.pop(key, None)
 
     def save_reply(self, reply: Reply, ttl_s: int = REPLY_TTL_S) -> None:
+        now = self._clock()
         with self._lock:
-            self._replies[reply_key(reply.channel, reply.paste_ts)] = (self._clock() + ttl_s, reply)
+            self._replies[reply_key(reply.channel, reply.paste_ts)] = (now + ttl_s, reply)
+            self._prune(now)
 
     def reply_for(self, channel: str, paste_ts: str) -> Reply | None:
         with self._lock:
@@ -62,8 +81,7 @@ class MemoryStore(Store):
             if expires <= now:
                 expires, count = now + ttl_s, 0
             self._counters[key] = (expires, count + 1)
-            if len(self._counters) > 10_000:
-                self._counters = {k: v for k, v in self._counters.items() if v[0] > now}
+            self._prune(now)
             return count + 1
 
     def votes(self) -> list[Vote]:
@@ -81,7 +99,6 @@ class MemoryStore(Store):
     def log_gap(self, gap: Gap) -> None:
         with self._lock:
             self._gaps.append(gap)
-            del self._gaps[:-10_000]
 
     def gaps(self, since: float = 0.0) -> list[Gap]:
         with self._lock:

@@ -10,10 +10,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.store import DEDUP_TTL_S, REPLY_TTL_S, Gap, Reply, Store, Vote, reply_key
-
-GAPS_KEPT = 10_000
-"""Newest gaps kept in the sorted set."""
+from bot.store import DEDUP_TTL_S, GAPS_KEPT, REPLY_TTL_S, Gap, Reply, Store, Vote, reply_key
 
 # INCR, and start the window's TTL on the first hit only. A script rather than EXPIRE ... NX (Redis 7+)
 # so managed Redis 5/6 works too; "TTL < 0" also heals a counter that somehow lost its expiry.

@@ -28,10 +28,6 @@ class ResilientStore(Store):
         self.degraded = False
         """Whether the last call to the primary failed."""
 
-    @property
-    def healthy(self) -> bool:
-        return not self.degraded
-
     def _call(self, method: str, *args):
         try:
             result = getattr(self.primary, method)(*args)

@@ -9,14 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.store import DEDUP_TTL_S, REPLY_TTL_S, Gap, Reply, Store, Vote
+from bot.store import DEDUP_TTL_S, GAPS_KEPT, REPLY_TTL_S, Gap, Reply, Store, Vote
 
 SCHEMA_VERSION = 1
 """Kept in ``PRAGMA user_version``; bump it (and migrate on open) when the tables change."""
 PRUNE_EVERY = 500
 """Writes between two sweeps of expired claims, counters and replies."""
-GAPS_KEPT = 10_000
-"""Newest gaps kept; older ones are dropped when pruning."""
 BUSY_TIMEOUT_MS = 5000
 
 SCHEMA = """
