@@ -93,8 +93,7 @@ def test_url_verification_echoes_the_challenge(bot):
 def test_an_edited_paste_updates_the_answer(bot):
     event = message_event(PASTE_413, ts="1700000003.000300")
     post_event(bot.events, event)
-    (first,) = bot.api.wait_for("chat.postMessage")
-    reply_ts = bot.api.calls_to("chat.postMessage")[0]
+    bot.api.wait_for("chat.postMessage")
     bot.settle()
     edit = {
         "type": "message",
@@ -107,7 +106,6 @@ def test_an_edited_paste_updates_the_answer(bot):
     }
     post_event(bot.events, edit)
     (update,) = bot.api.wait_for("chat.update")
-    assert reply_ts is first
     posted_ts = bot.runtime.store.reply_for("C1", "1700000003.000300").reply_ts
     assert update.body["ts"] == posted_ts and "ModelArts.4206" in update.body["text"]
     bot.settle()
