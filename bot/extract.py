@@ -66,7 +66,7 @@ _CONTEXT_WORDS = frozenset(
 _CONTEXT_PHRASES = (
     "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "words_result",
     "usage guide", "在线服务", "推理服务", "华为云", "调用指南",
-    *(f"{a} {b}" for a in ("prediction", "inference") for b in ("url", "address", "api", "endpoint", "tab")),
+    *(f"{a} {b}" for a in ("prediction", "inference", "infer") for b in ("url", "address", "api", "endpoint", "tab")),
 )  # fmt: skip
 _FOREIGN_WORDS = frozenset(
     {"aws", "amazonaws", "botocore", "boto3", "sagemaker", "lambda", "azure", "gcloud", "googleapis", "gcp",

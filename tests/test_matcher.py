@@ -202,7 +202,7 @@ def test_hostile_input_is_handled_in_bounded_time(matcher, paste):
     assert d.best is None or d.best.confidence <= 0.99
 
 
-@pytest.mark.parametrize("corpus", ["heldout.jsonl", "blind2.jsonl", "blind3.jsonl"])
+@pytest.mark.parametrize("corpus", ["heldout.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl"])
 def test_blind_corpora_stay_accurate_and_silent_on_chatter(matcher, corpus):
     """Two corpora written blind to the implementation (see their README note in the closing note)."""
     cases = read_jsonl(corpus)
