@@ -39,7 +39,6 @@ GRACE_S = 35.0
 
 @dataclass
 class Runtime:
-    settings: Settings
     app: App
     responder: Responder
     store: Store
@@ -108,7 +107,7 @@ def build_runtime(
             f"Could not sign in to Slack with SLACK_BOT_TOKEN: {exc}. Copy the Bot User OAuth Token again "
             "(OAuth & Permissions) and check SLACK_API_URL if you set it."
         ) from None
-    return Runtime(settings, app, responder, store, knowledge, metrics)
+    return Runtime(app, responder, store, knowledge, metrics)
 
 
 def build_probe(matcher, store: Store, services: str | None = None, resolver: Resolver = system_resolver, env=None):

@@ -63,7 +63,6 @@ class Service:
 @dataclass(frozen=True)
 class Registry:
     services: dict[str, Service]
-    path: str | None = None
 
     def get(self, name: str) -> Service | None:
         return self.services.get(name.strip().lower())
@@ -160,4 +159,4 @@ class Registry:
                 headers=tuple((str(k), str(v)) for k, v in headers.items()),
                 timeout_s=float(timeout),
             )
-        return cls(services, str(path))
+        return cls(services)

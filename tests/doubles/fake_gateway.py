@@ -266,6 +266,21 @@ def _verify_aksk(rec: ReceivedRequest, keys: dict[str, str], now: datetime) -> s
 # -- TLS material ----------------------------------------------------------------------------------------------------
 
 
+def _key_usage(ca: bool) -> x509.KeyUsage:
+    """Signing only; a CA may also sign certificates and revocation lists."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 def _write_tls(directory: Path, mode: str) -> tuple[Path, Path, Path, datetime]:
     """Throw-away CA plus a server certificate for localhost/127.0.0.1; returns (ca, cert, key, not_after)."""
     if mode not in ("valid", "expired"):
@@ -284,17 +299,7 @@ def _write_tls(directory: Path, mode: str) -> tuple[Path, Path, Path, datetime]:
         .not_valid_after(now + timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(ca=True),
             critical=True,
         )
         .add_extension(ca_ski, critical=False)
@@ -319,17 +324,7 @@ def _write_tls(directory: Path, mode: str) -> tuple[Path, Path, Path, datetime]:
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(ca=False),
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
