@@ -27,7 +27,7 @@ import yaml  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 from rapidfuzz.utils import default_process  # noqa: E402
 
-from bot.knowledge import DEFAULT_DIR, KnowledgeBase  # noqa: E402
+from bot.knowledge import SHIPPED_DIR, KnowledgeBase  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 
 WORDS = (
@@ -49,7 +49,7 @@ def corpus(kb: KnowledgeBase) -> list[str]:
 
 def generate(target: Path, count: int, rng: random.Random) -> None:
     """Write the shipped playbooks plus generated ones until ``count`` files exist."""
-    shipped = sorted(DEFAULT_DIR.rglob("*.yaml"))
+    shipped = sorted(SHIPPED_DIR.rglob("*.yaml"))
     taken = set()
     for path in shipped:
         (target / path.name).write_bytes(path.read_bytes())
@@ -132,7 +132,7 @@ def run(kb_dir: Path, label: str, rounds: int, naive_pastes: int) -> None:
     kb = KnowledgeBase.load(kb_dir)
     load_s = time.perf_counter() - t
     print(f"\n== {label}: {len(kb)} playbooks, {len(kb.messages)} messages, loaded in {load_s:.2f} s")
-    pastes = corpus(KnowledgeBase.load(DEFAULT_DIR))
+    pastes = corpus(KnowledgeBase.load(SHIPPED_DIR))
     engine = summary("engine (index + verify)", time_engine(Matcher(kb), pastes, rounds))
     sample = pastes[:: max(1, len(pastes) // naive_pastes)]
     naive = summary("naive partial_ratio scan", time_naive(kb, sample))
@@ -150,7 +150,7 @@ def main() -> None:
         "--naive-pastes", type=int, default=300, help="pastes timed with the naive scan (spread over the corpus)"
     )
     args = ap.parse_args()
-    run(DEFAULT_DIR, "shipped knowledge base", args.rounds, args.naive_pastes)
+    run(SHIPPED_DIR, "shipped knowledge base", args.rounds, args.naive_pastes)
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp), args.playbooks, random.Random(7))
         run(Path(tmp), f"generated knowledge base ({args.playbooks})", args.rounds, args.naive_pastes)

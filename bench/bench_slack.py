@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot.knowledge import KnowledgeBase  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.settings import Settings, SlackSettings  # noqa: E402
 from bot.slack.web import slack_wsgi  # noqa: E402
 from bot.store.memory import MemoryStore  # noqa: E402
 from tests.doubles.slack_api import MockSlackAPI  # noqa: E402
@@ -56,7 +56,7 @@ def main() -> None:
     matcher = Matcher(kb)
     pastes = [ex.text for p in kb.playbooks.values() for ex in p.examples if matcher.diagnose(ex.text).matched]
     api = MockSlackAPI().start()
-    settings = Settings("xoxb-bench", None, SECRET, api.url, 0, None, 32)
+    settings = Settings(slack=SlackSettings("xoxb-bench", None, SECRET, api.url))
     runtime = build_runtime(settings, store=MemoryStore())
     server = make_server("127.0.0.1", 0, slack_wsgi(runtime), _Server, _Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
-from bot.probe.result import ProbeResult
-from bot.render.payload import diagnosis_dict, probe_dict
-from bot.render.text import render_probe_text, render_text
+from bot.probe.desk import build_probes
+from bot.render.payload import probe_dict, triage_dict
+from bot.render.text import render_probe_text, render_triage_text
 from bot.settings import Settings, SettingsError
+from bot.store.memory import MemoryStore
+from bot.triage import triage
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,34 +77,36 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        print(f"{'Cannot start the Slack bot' if command == 'serve' else 'Bad settings'}:\n{exc}", file=sys.stderr)
+        return 2
     if command == "lint":
-        return _lint(args.dir)
+        return _lint(args.dir or settings.playbooks_dir)
     if command in ("gaps", "stats"):
-        return _upkeep(command, args)
-    if command in ("serve", None):
+        return _upkeep(command, args, settings)
+    if command == "serve" or (command is None and settings.slack.configured):
         try:
-            settings = Settings.from_env()
-            if command == "serve" or settings.has_slack:
-                return _serve(settings, getattr(args, "mode", None), getattr(args, "port", None), args)
+            return _serve(settings, getattr(args, "mode", None))
         except SettingsError as exc:
             print(f"Cannot start the Slack bot:\n{exc}", file=sys.stderr)
             return 2
     try:
-        kb = KnowledgeBase.load(getattr(args, "playbooks", None))
+        matcher = Matcher(KnowledgeBase.load(settings.playbooks_dir))
     except PlaybookLoadError as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
         return 2
-    matcher = Matcher(kb)
     if command == "diagnose":
         return _diagnose(matcher, args)
     try:
-        checker = ProbeDesk(matcher, getattr(args, "services", None))
+        probes = build_probes(settings, lambda: matcher, MemoryStore())
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
     if command == "probe":
-        result = checker.run(args.target)
+        result = probes.run(args.target)
         if args.json:
             _emit(probe_dict(result))
         else:
@@ -110,47 +114,40 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if result.refused else 0
     from bot.console import run_console
 
-    return run_console(matcher, probe=lambda arg: render_probe_text(checker.run(arg)))
+    return run_console(matcher, probes)
 
 
-class ProbeDesk:
-    """Probes from the command line and the console: registry and URL rules apply, chat rate limits do not."""
+def _settings(args) -> Settings:
+    """The environment's settings, with the command line's overrides."""
+    settings = Settings.from_env()
+    if getattr(args, "playbooks", None):
+        settings = replace(settings, playbooks_dir=Path(args.playbooks))
+    if getattr(args, "services", None):
+        settings = replace(settings, services_file=Path(args.services))
+    port = getattr(args, "port", None)
+    if port:
+        server = settings.server
+        socket = settings.slack.mode(getattr(args, "mode", None)) == "socket"
+        server = replace(server, health_port=server.health_port or port) if socket else replace(server, port=port)
+        settings = replace(settings, server=server)
+    return settings
 
-    def __init__(self, matcher: Matcher, services: str | None):
-        from bot.runtime import build_probe
-        from bot.store.memory import MemoryStore
 
-        self.prober, self.policy = build_probe(lambda: matcher, MemoryStore(), services)
-
-    def run(self, text: str) -> ProbeResult:
-        decision = self.policy.resolve(text)
-        if decision.refusal:
-            return ProbeResult(text.strip()[:200], None, refused=decision.refusal)
-        return self.prober.probe(decision.target)
-
-
-def _serve(settings: Settings, mode: str | None, port: int | None, args) -> int:
+def _serve(settings: Settings, mode: str | None) -> int:
     from bot.logs import setup_logging
     from bot.runtime import serve_http, serve_socket
 
-    mode = settings.mode(mode)
-    settings.check(mode)
+    mode = settings.slack.mode(mode)
+    settings.slack.check(mode)
+    setup_logging(settings.log_level)
     try:
-        setup_logging(os.environ.get("LOG_LEVEL") or "INFO")
-    except ValueError as exc:
-        raise SettingsError(str(exc)) from None
-    playbooks, services = getattr(args, "playbooks", None), getattr(args, "services", None)
-    try:
-        if mode == "socket":
-            if port and not settings.health_port:
-                settings = replace(settings, health_port=port)
-            return serve_socket(settings, playbooks, services)
-        return serve_http(settings, port or settings.port, playbooks, services)
+        return serve_socket(settings) if mode == "socket" else serve_http(settings)
     except PlaybookLoadError as exc:
         raise SettingsError("the knowledge base has errors:\n" + "\n".join(map(str, exc.errors))) from None
 
 
 def _diagnose(matcher: Matcher, args) -> int:
+    """What the bot would say to a paste (triaged as if addressed to it), as text or JSON."""
     if args.jsonl:
         for n, line in enumerate(sys.stdin.buffer, 1):
             if not line.strip():
@@ -163,18 +160,18 @@ def _diagnose(matcher: Matcher, args) -> int:
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 _emit({"id": None, "matched": False, "error": f"line {n}: {exc}"})
                 continue
-            _emit(diagnosis_dict(matcher.diagnose(text), case_id))
+            _emit(triage_dict(triage(text, matcher, addressed=True), case_id))
         return 0
-    paste = args.text if args.text is not None else sys.stdin.buffer.read()
-    diagnosis = matcher.diagnose(paste)
+    paste = args.text if args.text is not None else sys.stdin.buffer.read().decode("utf-8", "replace")
+    t = triage(paste, matcher, addressed=True)
     if args.json:
-        _emit(diagnosis_dict(diagnosis))
+        _emit(triage_dict(t))
     else:
-        sys.stdout.write(render_text(diagnosis))
+        sys.stdout.write(render_triage_text(t))
     return 0
 
 
-def _upkeep(command: str, args) -> int:
+def _upkeep(command: str, args, settings: Settings) -> int:
     from bot.store.factory import StoreUnavailableError, open_store
     from bot.upkeep import gaps_report, parse_duration, stats_report
 
@@ -184,7 +181,7 @@ def _upkeep(command: str, args) -> int:
         print(exc, file=sys.stderr)
         return 2
     try:
-        store = open_store(strict=True)
+        store = open_store(settings.state_url, strict=True)
     except (ValueError, StoreUnavailableError) as exc:
         print(f"Cannot read the bot's state: {exc}", file=sys.stderr)
         return 2
@@ -213,10 +210,10 @@ def _emit(obj: dict) -> None:
     sys.stdout.flush()
 
 
-def _lint(folder: str | None) -> int:
+def _lint(folder: str | Path | None) -> int:
     from bot.lint import lint
 
-    errors, checked = lint(folder or os.environ.get("PLAYBOOKS_DIR"))
+    errors, checked = lint(folder)
     for error in errors:
         print(error)
     if errors:

@@ -1,4 +1,4 @@
-"""Local console: paste an error, read the answer the bot would give in Slack, as text.
+"""Local console: paste an error, read the answer the bot would give in a direct message, as text.
 
 In a terminal a paste is complete when the input goes quiet for a moment, so multi-line
 pastes (curl output, tracebacks) need no end marker. Piped input is read whole as one paste.
@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import select
 import sys
-from collections.abc import Callable
 
 from bot.matcher import Matcher
-from bot.render.text import render_text
+from bot.probe.desk import Probes
+from bot.render.text import render_probe_text, render_triage_text
+from bot.slack.protocol import COMMAND
+from bot.triage import triage
 
 QUIET_SECONDS = 0.35
-PREDICT_CHECK = "/predict-check"
 BANNER = (
     "ModelArts prediction triage - local console ({n} playbooks).\n"
     "Paste an error, a curl/traceback dump or a prediction URL; the answer follows. "
@@ -23,12 +24,12 @@ BANNER = (
 )
 
 
-def run_console(matcher: Matcher, probe: Callable[[str], str], stdin=None, stdout=None) -> int:
-    """Answer pastes (and ``/predict-check NAME|URL``) the way the bot would, as text."""
+def run_console(matcher: Matcher, probes: Probes, stdin=None, stdout=None) -> int:
+    """Answer pastes (and ``/predict-check NAME|URL``) the way the bot would answer a direct message, as text."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     if not stdin.isatty():
-        stdout.write(_answer(matcher, probe, stdin.buffer.read().decode("utf-8", "replace")))
+        stdout.write(_answer(matcher, probes, stdin.buffer.read().decode("utf-8", "replace")))
         return 0
     stdout.write(BANNER.format(n=len(matcher.kb)))
     fd = stdin.fileno()
@@ -40,14 +41,14 @@ def run_console(matcher: Matcher, probe: Callable[[str], str], stdin=None, stdou
             stdout.write("\nbye\n")
             return 0
         if paste.strip():
-            stdout.write("\n" + _answer(matcher, probe, paste))
+            stdout.write("\n" + _answer(matcher, probes, paste))
 
 
-def _answer(matcher: Matcher, probe: Callable[[str], str], paste: str) -> str:
+def _answer(matcher: Matcher, probes: Probes, paste: str) -> str:
     command, _, arg = paste.strip().partition(" ")
-    if command == PREDICT_CHECK:
-        return probe(arg)
-    return render_text(matcher.diagnose(paste))
+    if command == COMMAND:
+        return render_probe_text(probes.run(arg))
+    return render_triage_text(triage(paste, matcher, addressed=True, policy=probes.policy))
 
 
 def _read_paste(fd: int) -> str | None:

@@ -1,10 +1,11 @@
 """Reads a normalised paste and pulls out what a diagnosis stands on.
 
 Error codes in every form people write them (``APIG.0201``, ``apig 0201``, ``MR0105``,
-``ModelArts_4206``, ``APIGW.0301``), whether each sits inside an error body, the HTTP status and
-error message nearest to it, request ids, prediction URLs (host, region, service id, custom
-path), exception names, and two signals: is the paste visibly about ModelArts, and is it
-visibly about some other system. Every pattern is linear: no nested quantifiers, bounded
+``ModelArts_4206``, ``APIGW.0301``, ``InferHub.ModelArts.81111.429``), whether each sits inside an
+error body, the HTTP status and error message nearest to it (JSON, escaped JSON, the Python dict
+an SDK prints, SSE ``data:`` frames), request ids, prediction URLs and MaaS endpoints (host,
+region, service id, custom path), exception names, and three signals: is the paste visibly about
+ModelArts, is it visibly about some other system, and which call route (classic or MaaS) it came by. Every pattern is linear: no nested quantifiers, bounded
 repeats, so a hostile paste costs time in proportion to its (capped) length.
 """
 
@@ -16,25 +17,27 @@ from dataclasses import dataclass
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.textnorm import normalize
+from bot.vocabulary import PREFIX_SPELLINGS, Route, canonical_prefix, family_of, plausible_number
 
 MAX_CODE_HITS = 200
 LINE_REACH = 600
 
 _CODE = re.compile(
-    r"(?<![A-Za-z0-9])(?:(?P<prefix>APIGW?|Model[ _-]?Arts?|MR)|(?P<typo>[A-Za-z]{4,10}))"
-    r"(?P<sep>[._ -]?)(?P<num>[0-9Oo]{4})(?![0-9])"
-    r"|(?<![A-Za-z0-9])(?P<cf>CF2)[._ -]?(?P<cfnum>E\d{5})(?![0-9])",
+    rf"(?<![A-Za-z0-9])(?:(?P<prefix>{PREFIX_SPELLINGS})|(?P<typo>[A-Za-z]{{4,10}}))"
+    r"(?P<sep>[._ -]?)(?P<num>E\d{5}|[0-9Oo]{4,6})(?![0-9])"
+    r"(?:\.(?P<wrapped>[1-5]\d\d)(?![\w.]))?",
     re.IGNORECASE,
 )
+"""A code in any written form; ``wrapped`` is the status a wrapper appends (``InferHub.ModelArts.81111.429``)."""
 _APIG_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in ("apig", "apigw") for i in range(len(w) - 1)) - {
     "apig",
     "apigw",
 }
-_IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}$", re.IGNORECASE)
+_IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}(?:InferHub\.)?$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\berror code:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|\breturned\s{1,3}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|\breturned\s{1,3}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
     r"|\bupstream\s{1,3})$",
     re.IGNORECASE,
 )
@@ -46,22 +49,25 @@ _STATUS_AFTER = re.compile(
     re.IGNORECASE,
 )
 _MESSAGE = re.compile(
-    r"""(?:error_msg|\bmsg)\\?["']?\s{0,3}[:=]\s{0,3}\\?["'](?P<m>[^"'\\\n]{1,400})""",
+    r"""(?:error_msg|\bmsg|\bmessage)\\?["']?\s{0,3}[:=]\s{0,3}(?:\\?"(?P<dq>[^"\\\n]{1,400})|'(?P<sq>[^'\\\n]{1,400}))""",
     re.IGNORECASE,
 )
+"""``error_msg``, ``msg`` or ``message`` with its text, in JSON, escaped JSON or a Python dict repr."""
 _REQUEST_ID = re.compile(r"(?:request[_-]?id|x-request-id)\W{1,6}(?P<id>[0-9a-f]{32})\b", re.IGNORECASE)
 _URL = re.compile(r"""https?://(?P<host>[A-Za-z0-9.-]{1,253})(?::\d{1,5})?(?P<path>/[^\s"'<>|`)\]]{0,2000})?""")
 _APIG_REGION = re.compile(r"\.apig\.(?P<region>[a-z]{2}-[a-z]{2,12}-\d{1,2})\.")
+_HOST_REGION = re.compile(r"(?:^|[.-])(?P<region>(?:cn|ap|af|la|me|na|sa|eu|tr|ru)-[a-z]{2,12}-\d{1,2})[.-]")
 _CONSOLE_REGION = re.compile(r"[?&]region=([a-z]{2}-[a-z]{2,12}-\d{1,2})")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INFER_PATH = re.compile(r"^/v(?P<ver>[12])/infers/(?P<sid>[0-9a-fA-F-]{36})(?P<rest>/[^?#]*)?")
+_MAAS_API = re.compile(r"^/(?:(?:plan|openai)/)?(?P<ver>v[12])(?P<rest>/[^?#]*)?")
 _EXCEPTION = re.compile(
     r"\b(?:[A-Z][A-Za-z]{1,40}(?:Error|Exception|Timeout)|E(?:CONN[A-Z]{3,8}|SOCKETTIMEDOUT|TIMEDOUT|NOTFOUND|AI_AGAIN)"
     r"|[A-Z]{2,12}(?:_[A-Z]{2,12}){2,5})\b"
 )
 _WORDS = re.compile(r"[a-z0-9]+")
 _CONTEXT_WORDS = frozenset(
-    {"modelarts", "apig", "apigw", "huaweicloud", "huaweicloudapis", "infers", "appcode", "erno"}
+    {"modelarts", "apig", "apigw", "huaweicloud", "huaweicloudapis", "infers", "appcode", "erno", "maas"}
 )
 _CONTEXT_PHRASES = (
     "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "words_result",
@@ -72,9 +78,14 @@ _FOREIGN_WORDS = frozenset(
     {"aws", "amazonaws", "botocore", "boto3", "sagemaker", "lambda", "azure", "gcloud", "googleapis", "gcp",
      "kubectl", "kubelet", "k8s", "pod", "pods", "nginx", "mysql", "postgres", "postgresql", "psycopg2", "redis",
      "kafka", "mongo", "mongodb", "mongoservererror", "elasticsearch", "git", "github", "jenkins", "aliyun",
-     "apigee"}
+     "apigee", "dashscope", "qianfan", "volces", "volcengine", "bigmodel", "zhipuai", "moonshot", "deepseek"}
 )  # fmt: skip
-_FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2")
+_FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2", "api.openai.com",
+                    "openai.azure.com")  # fmt: skip
+_MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
+_MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")
+_CLASSIC_WORDS = frozenset({"erno", "appcode", "infers"})
+_CLASSIC_PHRASES = ("x-auth-token", "x-apig-appcode", "customize_service", "words_result", ".apig.")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -95,7 +106,7 @@ class CodeHit:
 
 @dataclass(frozen=True)
 class PredictionUrl:
-    """A ModelArts prediction address (or a console link to a service) found in the paste."""
+    """A ModelArts prediction address, a MaaS endpoint, or a console link to a service, found in the paste."""
 
     url: str
     host: str
@@ -105,6 +116,8 @@ class PredictionUrl:
     custom_path: str | None
     console: bool = False
     """A ModelArts console page about the service, not an address to call."""
+    route: Route | None = None
+    """The call path the address belongs to (a MaaS host, or an API Gateway / inference host)."""
 
 
 @dataclass(frozen=True)
@@ -120,10 +133,12 @@ class Evidence:
     urls: tuple[PredictionUrl, ...]
     exceptions: tuple[str, ...]
     context: bool
-    """Visibly about ModelArts (prediction URL, ModelArts/APIG words, its headers, 在线服务...)."""
+    """Visibly about ModelArts (prediction URL, ModelArts/APIG/MaaS words, its headers, 在线服务...)."""
     foreign: bool
-    """Visibly about another system (AWS, Kubernetes, nginx...); only looked for without context."""
+    """Visibly about another system (AWS, Kubernetes, nginx, another LLM provider...); only looked for without context."""
     lang: str
+    route: Route | None = None
+    """The call path the paste visibly comes from: the address called, a MaaS code, or tell-tale words and headers."""
 
 
 def extract(paste: str | bytes) -> Evidence:
@@ -132,18 +147,21 @@ def extract(paste: str | bytes) -> Evidence:
     lower = text.lower()
     words = set(_WORDS.findall(lower))
     context = _mentions(lower, words, _CONTEXT_WORDS, _CONTEXT_PHRASES)
+    codes = tuple(_codes(text))
+    urls = tuple(_urls(text))
     return Evidence(
         text=text,
         truncated=truncated,
-        codes=tuple(_codes(text)),
+        codes=codes,
         statuses=_unique(_statuses(text)),
-        messages=_unique(m.group("m").strip() for m in _MESSAGE.finditer(text)),
+        messages=_unique(_message_of(m).strip() for m in _MESSAGE.finditer(text)),
         request_ids=_unique(m.group("id").lower() for m in _REQUEST_ID.finditer(text)),
-        urls=tuple(_urls(text)),
+        urls=urls,
         exceptions=_unique(m.group(0) for m in _EXCEPTION.finditer(text)),
-        context=context,
+        context=context or any(u.route for u in urls),
         foreign=not context and _mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES),
         lang=_language(text),
+        route=_route(lower, words, urls, codes),
     )
 
 
@@ -151,23 +169,29 @@ def _mentions(lower: str, words: set[str], vocabulary: frozenset[str], phrases: 
     return not words.isdisjoint(vocabulary) or any(p in lower for p in phrases)
 
 
-def normalize_code(prefix: str, num: str) -> str:
-    """``apigw`` + ``0301`` -> ``APIG.0301``; ``Modelart`` + ``4503`` -> ``ModelArts.4503``."""
-    p = prefix.lower()
-    if p.startswith("apig"):
-        return f"APIG.{num}"
-    if p.startswith("model"):
-        return f"ModelArts.{num}"
-    return f"MR.{num}"
+def _route(lower: str, words: set[str], urls: tuple[PredictionUrl, ...], codes: tuple[CodeHit, ...]) -> Route | None:
+    """Strongest sign first: the address called, a MaaS code, then the words and headers around it."""
+    for url in urls:
+        if url.route:
+            return url.route
+    for hit in codes:
+        family = family_of(hit.code)
+        if family and family.layer.route is Route.MAAS:
+            return Route.MAAS
+    if _mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES):
+        return Route.MAAS
+    if _mentions(lower, words, _CLASSIC_WORDS, _CLASSIC_PHRASES):
+        return Route.CLASSIC
+    return None
 
 
 def _typo_family(word: str) -> str | None:
     """The code prefix a mistyped word stands for (``APGI`` -> APIG, ``Modelrats`` -> ModelArts), if any."""
     w = word.lower()
     if w in _APIG_TYPOS:
-        return "apig"
+        return "APIG"
     if len(w) >= 7 and DamerauLevenshtein.distance(w, "modelarts") <= 2:
-        return "modelarts"
+        return "ModelArts"
     return None
 
 
@@ -176,24 +200,26 @@ def _codes(text: str):
     for m in _CODE.finditer(text):
         if found >= MAX_CODE_HITS:
             return
-        if m.group("cf"):
-            code, strict = f"CF2.{m.group('cfnum').upper()}", m.group(0)[3:4] == "."
-        else:
-            num = m.group("num")
-            if sum(c.isdigit() for c in num) < 3:
-                continue  # "APIG.OOOO" is not a code; "MR.O105" (letter O for zero) is
-            prefix = m.group("prefix") or _typo_family(m.group("typo"))
-            if prefix is None:
-                continue
-            code = normalize_code(prefix, num.replace("O", "0").replace("o", "0"))
-            # a typo in the prefix or the digits makes the code loose: it needs a playbook of its own
-            strict = m.group("sep") in (".", "_") and m.group("prefix") is not None and num.isdigit()
+        num = m.group("num")
+        if sum(c.isdigit() for c in num) < 3:
+            continue  # "APIG.OOOO" is not a code; "MR.O105" (letter O for zero) is
+        prefix = canonical_prefix(m.group("prefix")) if m.group("prefix") else _typo_family(m.group("typo"))
+        if prefix is None:
+            continue
+        number = num.upper() if num[0] in "eE" else num.replace("O", "0").replace("o", "0")
+        if not plausible_number(prefix, number):
+            continue  # "APIG.02011" is no code; "ModelArts.810006" may be 81006 with a digit too many
+        code = f"{prefix}.{number}"
+        # a typo in the prefix or the digits, or a number no family has, makes the code loose
+        exact = m.group("prefix") is not None and num == number
+        strict = exact and m.group("sep") in (".", "_") and family_of(code) is not None
         found += 1
         start = m.start()
         # the code's line, clipped around it: a 100 KB one-line paste must not cost 100 KB per hit
         line_start = max(text.rfind("\n", 0, start) + 1, start - LINE_REACH)
         line_end = text.find("\n", start, start + LINE_REACH)
         line = text[line_start : line_end if line_end >= 0 else min(len(text), start + LINE_REACH)]
+        wrapped = m.group("wrapped")
         yield CodeHit(
             code=code,
             raw=m.group(0),
@@ -201,7 +227,7 @@ def _codes(text: str):
             in_body=_IN_BODY.search(text[max(0, start - 24) : start]) is not None,
             start=start,
             line=line,
-            status=_nearest_status(text, line_start, line),
+            status=int(wrapped) if wrapped else _nearest_status(text, line_start, line),
             message=_message_in(line),
         )
 
@@ -234,39 +260,53 @@ def _nearest_status(text: str, line_start: int, line: str) -> int | None:
 
 def _message_in(line: str) -> str | None:
     m = _MESSAGE.search(line)
-    return m.group("m").strip() if m else None
+    return _message_of(m).strip() if m else None
+
+
+def _message_of(m: re.Match) -> str:
+    return m.group("dq") if m.group("dq") is not None else m.group("sq")
 
 
 def _urls(text: str):
     seen = set()
     for m in _URL.finditer(text):
-        host, path = m.group("host").lower().rstrip("."), m.group("path") or ""
-        console = host.startswith("console") and host.endswith("huaweicloud.com") and "modelarts" in path.lower()
-        if not (console or host.endswith("huaweicloudapis.com") or ".apig." in host or "/infers/" in path):
-            continue
         url = m.group(0).rstrip(".,;")
         if url in seen:
             continue
-        seen.add(url)
-        if console:
-            region = _CONSOLE_REGION.search(path)
-            service = _UUID.search(path.partition("#")[2])
-            yield PredictionUrl(url, host, region.group(1) if region else None,
-                                service.group(0).lower() if service else None, None, None, console=True)  # fmt: skip
+        found = _prediction_url(url, m.group("host").lower().rstrip("."), m.group("path") or "")
+        if found is None:
             continue
-        region = _APIG_REGION.search(host + ".")
-        infer = _INFER_PATH.match(path)
-        rest = infer.group("rest") if infer else None
-        yield PredictionUrl(
-            url=url,
-            host=host,
-            region=region.group("region") if region else None,
-            service_id=infer.group("sid").lower() if infer else None,
-            api_version=f"v{infer.group('ver')}" if infer else None,
-            custom_path=rest if rest and rest != "/" else None,
-        )
+        seen.add(url)
+        yield found
         if len(seen) >= 20:
             return
+
+
+def _prediction_url(url: str, host: str, path: str) -> PredictionUrl | None:
+    """What an address says about the service it calls; None when it is no ModelArts address."""
+    if host.startswith("console") and host.endswith("huaweicloud.com") and "modelarts" in path.lower():
+        region = _CONSOLE_REGION.search(path)
+        service = _UUID.search(path.partition("#")[2])
+        return PredictionUrl(url, host, region.group(1) if region else None,
+                             service.group(0).lower() if service else None, None, None, console=True)  # fmt: skip
+    maas = host.endswith("modelarts-maas.com") or host.startswith("infer-modelarts")
+    classic = host.endswith(("huaweicloudapis.com", "modelarts-infer.com")) or ".apig." in host
+    if not (maas or classic or "/infers/" in path):
+        return None
+    region = _APIG_REGION.search(host + ".") or _HOST_REGION.search(host + ".")
+    infer = _INFER_PATH.match(path)
+    api = _MAAS_API.match(path) if maas and not infer else None
+    rest = infer.group("rest") if infer else api.group("rest") if api else None
+    version = f"v{infer.group('ver')}" if infer else api.group("ver") if api else None
+    return PredictionUrl(
+        url=url,
+        host=host,
+        region=region.group("region") if region else None,
+        service_id=infer.group("sid").lower() if infer else None,
+        api_version=version,
+        custom_path=rest if rest and rest != "/" else None,
+        route=Route.MAAS if maas else Route.CLASSIC if classic else None,
+    )
 
 
 def _language(text: str) -> str:

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 from bot.extract import Evidence
 from bot.playbook import Playbook, Variant
-
-MATCH_THRESHOLD = 0.6
-"""Confidence from which the bot answers unprompted in a channel."""
+from bot.vocabulary import Layer, Route
 
 
 @dataclass(frozen=True)
@@ -25,6 +23,20 @@ class Candidate:
     confidence: float
     why: str
     in_body: bool = False
+
+    @property
+    def label(self) -> str:
+        """The code as shown: the code found in the paste, else the playbook's id."""
+        return self.code or self.playbook.code
+
+    @property
+    def variant_id(self) -> str | None:
+        return self.variant.id if self.variant else None
+
+    @property
+    def layer(self) -> Layer:
+        """The hop that failed: the variant's own, else the playbook's."""
+        return (self.variant.layer if self.variant else None) or self.playbook.layer
 
     @property
     def title(self) -> str:
@@ -43,6 +55,10 @@ class Candidate:
         source = self.variant if self.variant and self.variant.cause_zh else self.playbook
         return source.title_zh, source.cause_zh
 
+    def route(self, seen: Route | None) -> Route:
+        """The call path to draw: the hop's own route, else the one the paste came by (classic by default)."""
+        return self.layer.route or seen or Route.CLASSIC
+
 
 @dataclass(frozen=True)
 class Diagnosis:
@@ -50,6 +66,8 @@ class Diagnosis:
 
     evidence: Evidence
     candidates: tuple[Candidate, ...]
+    threshold: float
+    """Confidence from which the bot answers unprompted (``Scoring.answer_threshold``)."""
 
     @property
     def best(self) -> Candidate | None:
@@ -61,4 +79,9 @@ class Diagnosis:
 
     @property
     def matched(self) -> bool:
-        return self.best is not None and self.best.confidence >= MATCH_THRESHOLD
+        return self.best is not None and self.best.confidence >= self.threshold
+
+    @property
+    def route(self) -> Route:
+        """The call path of the answer's hop diagram."""
+        return self.best.route(self.evidence.route) if self.best else (self.evidence.route or Route.CLASSIC)

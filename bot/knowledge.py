@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.message_index import MessageIndex
-from bot.playbook import FAMILY_SUFFIX, Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
+from bot.playbook import Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
+from bot.vocabulary import family_of
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "playbooks"
-
-
-def default_dir() -> Path:
-    """``$PLAYBOOKS_DIR`` if set, else the playbooks shipped with the bot."""
-    return Path(os.environ.get("PLAYBOOKS_DIR") or DEFAULT_DIR)
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "playbooks"
+"""The playbooks shipped with the bot."""
 
 
 @dataclass(frozen=True)
@@ -50,14 +46,20 @@ class KnowledgeBase:
         return self._by_lower.get(code.lower())
 
     def family(self, code: str) -> Playbook | None:
-        """The family playbook for a code with none of its own (``APIG.0606`` -> ``APIG.XXXX``)."""
-        prefix = code.split(".", 1)[0]
-        return self._by_lower.get((prefix + FAMILY_SUFFIX).lower())
+        """The family playbook for a well-formed code with none of its own (``APIG.0606`` -> ``APIG.XXXX``)."""
+        family = family_of(code)
+        return self.get(family.fallback) if family and family.fallback else None
+
+    def nearest(self, code: str) -> Playbook | None:
+        """The one playbook a mistyped code stands for (``ModelArts.810006`` -> 81006): one digit edit away."""
+        prefix, _, number = code.partition(".")
+        close = {p.code: p for n in _one_edit(number) if (p := self.get(f"{prefix}.{n}")) is not None}
+        return next(iter(close.values())) if len(close) == 1 else None
 
     @classmethod
     def load(cls, folder: Path | str | None = None) -> KnowledgeBase:
         """Load every ``*.yaml`` below ``folder``; raise ``PlaybookLoadError`` listing all problems."""
-        root = Path(folder) if folder else default_dir()
+        root = Path(folder) if folder else SHIPPED_DIR
         if not root.is_dir():
             raise PlaybookLoadError([PlaybookError(str(root), 1, "no such playbooks folder")])
         playbooks, errors, seen = [], [], {}
@@ -83,3 +85,15 @@ class KnowledgeBase:
         if not playbooks:
             raise PlaybookLoadError([PlaybookError(str(root), 1, "no playbooks (*.yaml) in this folder")])
         return cls(playbooks, root)
+
+
+def _one_edit(number: str):
+    """Every digit string one deletion, insertion, substitution or swap away from ``number``."""
+    digits = "0123456789"
+    for i in range(len(number) + 1):
+        yield from (number[:i] + d + number[i:] for d in digits)
+        if i < len(number):
+            yield number[:i] + number[i + 1 :]
+            yield from (number[:i] + d + number[i + 1 :] for d in digits if d != number[i])
+        if i < len(number) - 1:
+            yield number[:i] + number[i + 1] + number[i] + number[i + 2 :]

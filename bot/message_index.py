@@ -54,9 +54,6 @@ _STOP = frozenset(
     ]
 )
 MAX_LINES = 5000
-GENERIC_WORDS = 4
-"""A message of this many words or fewer ("Request entity too large") is too generic to trust
-without ModelArts context: other servers print it too."""
 _ANY_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -71,7 +68,8 @@ class MessageHit(Generic[T]):
     message: str
     payload: T
     score: float
-    generic: bool
+    words: int
+    """How many words the message has: short ones ("Request entity too large") are printed by other servers too."""
     window: str
     """The paste's line(s) where it was found."""
 
@@ -90,10 +88,8 @@ class PasteView:
 class MessageIndex(Generic[T]):
     """Messages with a payload each (for us: playbook and variant)."""
 
-    def __init__(self, entries: list[tuple[str, T]], min_cover: float = 0.5, verify: float = 80.0):
+    def __init__(self, entries: list[tuple[str, T]]):
         self.entries = entries
-        self.min_cover = min_cover
-        self.verify = verify
         self._words = [frozenset(words(text)) for text, _ in entries]
         self._processed = [default_process(text) for text, _ in entries]
         df: dict[str, int] = defaultdict(int)
@@ -116,8 +112,12 @@ class MessageIndex(Generic[T]):
     def __len__(self) -> int:
         return len(self.entries)
 
-    def find(self, view: PasteView, limit: int = 8) -> list[MessageHit[T]]:
-        """Known messages the paste contains, verified with rapidfuzz, best first."""
+    def find(self, view: PasteView, cover: float, verify: float, limit: int = 8) -> list[MessageHit[T]]:
+        """Known messages the paste contains, verified with rapidfuzz, best first.
+
+        A message is shortlisted when the paste holds ``cover`` of its informative weight, and kept when
+        its ``partial_ratio`` against the line where its words cluster reaches ``verify``.
+        """
         acc: dict[int, float] = defaultdict(float)
         for w in view.word_lines:
             weight = self._idf.get(w)
@@ -125,7 +125,7 @@ class MessageIndex(Generic[T]):
                 for i in self._postings[w]:
                     acc[i] += weight
         shortlist = sorted(
-            (i for i, got in acc.items() if got >= self.min_cover * self._weight[i]),
+            (i for i, got in acc.items() if got >= cover * self._weight[i]),
             key=lambda i: acc[i] / self._weight[i],
             reverse=True,
         )[:limit]
@@ -133,9 +133,9 @@ class MessageIndex(Generic[T]):
         for i in shortlist:
             window = self._window(view, i)
             score = fuzz.partial_ratio(self._processed[i], default_process(window))
-            if score >= self.verify:
+            if score >= verify:
                 text, payload = self.entries[i]
-                hits.append(MessageHit(text, payload, score, len(_ANY_WORD.findall(text)) <= GENERIC_WORDS, window))
+                hits.append(MessageHit(text, payload, score, len(_ANY_WORD.findall(text)), window))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits
 

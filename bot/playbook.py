@@ -15,13 +15,14 @@ from pathlib import Path
 import fastjsonschema
 import yaml
 
+from bot.vocabulary import Layer, Route
+
 try:  # the C loader is several times faster; fall back where libyaml is missing
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "playbooks" / "schema.json"
-FAMILY_SUFFIX = ".XXXX"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Symptom:
 
 @dataclass(frozen=True)
 class Variant:
-    """One cause of a code, told apart by status, message and symptoms."""
+    """One cause of a code, told apart by status, message, symptoms and the route the paste came by."""
 
     id: str
     title: str
@@ -65,6 +66,11 @@ class Variant:
     symptoms: tuple[Symptom, ...] = ()
     title_zh: str | None = None
     cause_zh: str | None = None
+    steps_zh: tuple[str, ...] = ()
+    layer: Layer | None = None
+    """The hop, where it differs from the playbook's."""
+    route: Route | None = None
+    """The call path this cause belongs to (None: either)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ class Playbook:
 
     code: str
     title: str
-    layer: str
+    layer: Layer
     cause: str
     steps: tuple[str, ...]
     path: str
@@ -96,6 +102,7 @@ class Playbook:
     counterexamples: tuple[str, ...] = ()
     title_zh: str | None = None
     cause_zh: str | None = None
+    steps_zh: tuple[str, ...] = ()
 
 
 _validator = None
@@ -111,9 +118,41 @@ def _validate(doc) -> None:
 def read_playbook(path: Path, root: Path | None = None) -> Playbook:
     """Load and validate one file; raise ``PlaybookLoadError`` naming file and line."""
     shown = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+    text, doc = _load_document(path, shown)
+    errors: list[PlaybookError] = []
+    if path.name != f"{doc['code']}.yaml":
+        errors.append(PlaybookError(shown, line_of(text, ["code"]), f"file must be named {doc['code']}.yaml"))
+    where = _Where(shown, text, errors)
+    variants = _variants(doc, where)
+    playbook = Playbook(
+        code=doc["code"],
+        title=doc["title"],
+        layer=Layer(doc["layer"]),
+        cause=doc["cause"].strip(),
+        steps=tuple(doc["steps"]),
+        path=shown,
+        http_status=tuple(doc.get("http_status") or ()),
+        messages=tuple(m.strip() for m in doc.get("messages") or ()),
+        symptoms=where.symptoms(doc.get("symptoms"), ["symptoms"]),
+        needs_context=bool(doc.get("needs_context", False)),
+        links=tuple((link["title"], link["url"]) for link in doc.get("links") or ()),
+        related=tuple(doc.get("related") or ()),
+        variants=variants,
+        examples=_examples(doc, variants, where),
+        counterexamples=tuple(doc.get("counterexamples") or ()),
+        title_zh=doc.get("title_zh"),
+        cause_zh=(doc.get("cause_zh") or "").strip() or None,
+        steps_zh=tuple(doc.get("steps_zh") or ()),
+    )
+    if errors:
+        raise PlaybookLoadError(errors)
+    return playbook
+
+
+def _load_document(path: Path, shown: str) -> tuple[str, dict]:
+    """The file's text and its schema-valid YAML document."""
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PlaybookLoadError([PlaybookError(shown, 1, f"cannot read: {exc}")]) from None
     try:
@@ -129,23 +168,35 @@ def read_playbook(path: Path, root: Path | None = None) -> Playbook:
         where = [p for p in exc.path[1:]]
         message = exc.message.replace("data.", "", 1).replace("data ", "playbook ", 1)
         raise PlaybookLoadError([PlaybookError(shown, line_of(text, where), message)]) from None
-    errors: list[PlaybookError] = []
-    if path.name != f"{doc['code']}.yaml":
-        errors.append(PlaybookError(shown, line_of(text, ["code"]), f"file must be named {doc['code']}.yaml"))
+    return text, doc
 
-    def symptoms(items, where) -> tuple[Symptom, ...]:
+
+@dataclass
+class _Where:
+    """Collects the problems of one file, each located to its line."""
+
+    shown: str
+    text: str
+    errors: list[PlaybookError]
+
+    def problem(self, where: list, message: str) -> None:
+        self.errors.append(PlaybookError(self.shown, line_of(self.text, where), message))
+
+    def symptoms(self, items, where: list) -> tuple[Symptom, ...]:
         out = []
         for i, src in enumerate(items or ()):
             try:
                 out.append(Symptom(src, re.compile(src, re.IGNORECASE)))
             except re.error as exc:
-                errors.append(PlaybookError(shown, line_of(text, [*where, i]), f"bad symptom regex: {exc}"))
+                self.problem([*where, i], f"bad symptom regex: {exc}")
         return tuple(out)
 
-    variants = []
+
+def _variants(doc: dict, where: _Where) -> tuple[Variant, ...]:
+    variants: list[Variant] = []
     for i, v in enumerate(doc.get("variants") or ()):
         if any(v["id"] == seen.id for seen in variants):
-            errors.append(PlaybookError(shown, line_of(text, ["variants", i, "id"]), f"duplicate variant id {v['id']}"))
+            where.problem(["variants", i, "id"], f"duplicate variant id {v['id']}")
         variants.append(
             Variant(
                 id=v["id"],
@@ -154,41 +205,25 @@ def read_playbook(path: Path, root: Path | None = None) -> Playbook:
                 steps=tuple(v["steps"]),
                 http_status=tuple(v.get("http_status") or ()),
                 messages=tuple(m.strip() for m in v.get("messages") or ()),
-                symptoms=symptoms(v.get("symptoms"), ["variants", i, "symptoms"]),
+                symptoms=where.symptoms(v.get("symptoms"), ["variants", i, "symptoms"]),
                 title_zh=v.get("title_zh"),
                 cause_zh=(v.get("cause_zh") or "").strip() or None,
+                steps_zh=tuple(v.get("steps_zh") or ()),
+                layer=Layer(v["layer"]) if v.get("layer") else None,
+                route=Route(v["route"]) if v.get("route") else None,
             )
         )
+    return tuple(variants)
+
+
+def _examples(doc: dict, variants: tuple[Variant, ...], where: _Where) -> tuple[Example, ...]:
     examples = []
     for i, ex in enumerate(doc["examples"]):
         example = Example(ex) if isinstance(ex, str) else Example(ex["text"], ex.get("variant"))
         if example.variant and not any(v.id == example.variant for v in variants):
-            errors.append(
-                PlaybookError(shown, line_of(text, ["examples", i]), f"example names unknown variant {example.variant}")
-            )
+            where.problem(["examples", i], f"example names unknown variant {example.variant}")
         examples.append(example)
-    playbook = Playbook(
-        code=doc["code"],
-        title=doc["title"],
-        layer=doc["layer"],
-        cause=doc["cause"].strip(),
-        steps=tuple(doc["steps"]),
-        path=shown,
-        http_status=tuple(doc.get("http_status") or ()),
-        messages=tuple(m.strip() for m in doc.get("messages") or ()),
-        symptoms=symptoms(doc.get("symptoms"), ["symptoms"]),
-        needs_context=bool(doc.get("needs_context", False)),
-        links=tuple((link["title"], link["url"]) for link in doc.get("links") or ()),
-        related=tuple(doc.get("related") or ()),
-        variants=tuple(variants),
-        examples=tuple(examples),
-        counterexamples=tuple(doc.get("counterexamples") or ()),
-        title_zh=doc.get("title_zh"),
-        cause_zh=(doc.get("cause_zh") or "").strip() or None,
-    )
-    if errors:
-        raise PlaybookLoadError(errors)
-    return playbook
+    return tuple(examples)
 
 
 def line_of(text: str, where: list) -> int:

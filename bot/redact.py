@@ -1,7 +1,7 @@
 """Masks credentials before text is shown, logged or stored, and says which kinds it found.
 
 Huawei Cloud shapes (IAM tokens in X-Auth-Token, AK/SK pairs, AppCodes, SDK-HMAC-SHA256
-signatures, app secrets) and chat-ops ones (Slack bot, app, user and session tokens,
+signatures, app secrets, MaaS and inference-2.0 API keys) and chat-ops ones (Slack bot, app, user and session tokens,
 response_url and webhook URLs, bearer tokens, passwords in JSON, query strings and forms).
 Every pattern is linear, so redacting a 200 KB paste is cheap.
 """
@@ -31,8 +31,17 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("IAM token", _after(r"x-auth-token|x-subject-token|x-security-token", r"[A-Za-z0-9+/=_.%-]{12,}")),
     ("IAM token", re.compile(r"\b(?P<s>MII[A-Za-z0-9+/=_-]{60,})")),
     ("AppCode", _after(r"appcode", r"[A-Za-z0-9]{12,}")),
-    ("bearer token", re.compile(r"(?i)\bbearer (?P<s>[A-Za-z0-9._~+/=-]{12,})")),
+    # MaaS and inference-2.0 API keys travel as Bearer too; any spacing after the word.
+    ("bearer token", re.compile(r"(?i)\bbearer[ \t]{1,8}(?P<s>[A-Za-z0-9._~+/=-]{12,})")),
     ("API key", _after(r"\bapikey|\bapi[_-]key", r"[A-Za-z0-9_-]{12,}")),
+    # A long random string (MaaS keys run to 80+ characters) is a credential wherever it stands.
+    (
+        "API key",
+        re.compile(
+            r"(?<![A-Za-z0-9_-])(?P<s>(?=[A-Za-z0-9_-]{0,200}[a-z])(?=[A-Za-z0-9_-]{0,200}[A-Z])"
+            r"(?=[A-Za-z0-9_-]{0,200}\d)[A-Za-z0-9_-]{60,400})(?![A-Za-z0-9_-])"
+        ),
+    ),
     ("API key", re.compile(r"\b(?P<s>sk-[A-Za-z0-9_-]{20,})")),
     (
         "secret key (SK)",

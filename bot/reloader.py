@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.knowledge import KnowledgeBase, default_dir
+from bot.knowledge import SHIPPED_DIR, KnowledgeBase
 from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
 
@@ -34,7 +34,7 @@ class LiveKnowledge:
     """Call it for the current matcher; ``reload()`` swaps in a new one only if it loads cleanly."""
 
     def __init__(self, folder: str | Path | None = None, on_reload: Callable[[bool], None] | None = None):
-        self.folder = Path(folder) if folder else default_dir()
+        self.folder = Path(folder) if folder else SHIPPED_DIR
         self._on_reload = on_reload or (lambda ok: None)
         self._lock = threading.Lock()
         self._stamp = fingerprint(self.folder)

@@ -88,7 +88,7 @@ class RunningBot:
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the bot has finished all work started so far."""
-        assert self.runtime.responder.drain(timeout), "reply work did not finish"
+        assert self.runtime.pool.drain(timeout), "reply work did not finish"
 
 
 @pytest.fixture
@@ -99,11 +99,13 @@ def slack_api():
 
 
 def start_bot(api: MockSlackAPI, services: str | None = None, **runtime_options) -> tuple[RunningBot, WSGIServer]:
-    values = {"bot_token": "xoxb-test", "app_token": None, "signing_secret": SECRET, "api_url": api.url,
-              "port": 0, "health_port": None, "workers": 32}  # fmt: skip
+    """A bot configured the way a deployment is (from the environment, which tests set), against ``api``."""
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url}
+    if services:
+        env["SERVICES_FILE"] = services
     runtime_options.setdefault("store", MemoryStore())
     runtime_options.setdefault("resolver", offline_resolver)
-    runtime = build_runtime(Settings(**values), services=services, **runtime_options)
+    runtime = build_runtime(Settings.from_env(env), **runtime_options)
     server = make_server("127.0.0.1", 0, slack_wsgi(runtime), _ThreadingWSGIServer, _QuietHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return RunningBot(runtime, api, f"http://127.0.0.1:{server.server_port}"), server
@@ -123,7 +125,7 @@ def bot_factory(slack_api):
     for running, server in servers:
         server.shutdown()
         server.server_close()
-        running.runtime.responder.pool.shutdown(wait=False, cancel_futures=True)
+        running.runtime.pool.shutdown(wait=False, cancel_futures=True)
 
 
 @pytest.fixture

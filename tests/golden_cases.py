@@ -35,6 +35,19 @@ CASES = {
         "curl: (6) Could not resolve host: 0a1b2c3d4e5f60718293a4b5c6d7e8f9.apig.cn-east-3.huaweicloudapis.com"
     ),
     "nothing": "lunch at noon? the usual place",
+    "maas-81009-openai-sdk": (
+        "openai.NotFoundError: Error code: 404 - {'error': {'code': 'ModelArts.81009', 'message': 'Invalid model.', "
+        "'type': 'NotFound'}}"
+    ),
+    "maas-4302-stopped": (
+        "POST https://maas-cn-east-4.modelarts-maas.com/v1/infers/1a2b3c4d-0000-4e5f-8a9b-0c1d2e3f4a5b/v1/chat/completions\n"
+        'HTTP 500 {"error_code": "ModelArts.4302","error_msg": "Gateway forwarding error because the access is rejected. "}'
+    ),
+    "maas-sse-81114": (
+        "Error: OpenAI Chat stream ended without finish_reason\n--- raw stream ---\n"
+        'data:{"text":"[DONE]","error_code":"InferHub.ModelArts.81114.429","error_msg":"Too many requests, the rate '
+        'limit is 500000 tokens per minute."}'
+    ),
     "variant-undecided": "apig.0201 again today, no idea why",
 }
 

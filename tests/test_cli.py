@@ -168,7 +168,7 @@ def test_serve_loads_playbooks_once_and_port_is_the_socket_health_port(monkeypat
     served = []
     monkeypatch.setattr(logs, "setup_logging", lambda level: None)
     monkeypatch.setattr(cli.KnowledgeBase, "load", lambda *a: pytest.fail("serve loaded the playbooks itself"))
-    monkeypatch.setattr(runtime, "serve_socket", lambda settings, *rest: served.append(settings.health_port) or 0)
+    monkeypatch.setattr(runtime, "serve_socket", lambda settings: served.append(settings.server.health_port) or 0)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-test")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-test")
     monkeypatch.delenv("HEALTH_PORT", raising=False)

@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 
 from bot.probe.control_plane import ControlPlane, ServiceEvent, ServiceState
+from bot.settings import Settings
 from tests.doubles.fake_modelarts_api import FakeModelArtsAPI
 
 AK = "QWERTYUIOPASDFGHJKL1"
@@ -75,41 +76,46 @@ def assert_no_secret(state: ServiceState) -> None:
 # -- configuration ------------------------------------------------------------------------------------
 
 
-def test_from_env_is_none_unless_endpoint_project_and_keys_are_all_set():
+def control_plane(env: dict) -> ControlPlane | None:
+    return ControlPlane.from_settings(Settings.from_env(env).control_plane)
+
+
+def test_no_control_plane_unless_endpoint_project_and_keys_are_all_set():
     full = {
         "MODELARTS_ENDPOINT": "https://modelarts.cn-north-4.myhuaweicloud.com",
         "MODELARTS_PROJECT_ID": PROJECT,
         "HUAWEICLOUD_SDK_AK": AK,
         "HUAWEICLOUD_SDK_SK": SK,
     }
-    assert ControlPlane.from_env({}) is None
+    assert control_plane({}) is None
     for missing in full:
-        assert ControlPlane.from_env({k: v for k, v in full.items() if k != missing}) is None
-    assert ControlPlane.from_env({**full, "HUAWEICLOUD_SDK_SK": "  "}) is None
+        assert control_plane({k: v for k, v in full.items() if k != missing}) is None
+    assert control_plane({**full, "HUAWEICLOUD_SDK_SK": "  "}) is None
 
 
-def test_from_env_reads_the_settings_and_derives_the_region_from_the_endpoint():
+def test_the_settings_give_the_control_plane_and_the_region_comes_from_the_endpoint():
     env = {
         "MODELARTS_ENDPOINT": "https://modelarts.cn-north-4.myhuaweicloud.com/",
         "MODELARTS_PROJECT_ID": PROJECT,
         "HUAWEICLOUD_SDK_AK": AK,
         "HUAWEICLOUD_SDK_SK": SK,
     }
-    cp = ControlPlane.from_env(env)
+    cp = control_plane(env)
     assert cp == ControlPlane("https://modelarts.cn-north-4.myhuaweicloud.com", PROJECT, "cn-north-4", AK, SK)
-    assert ControlPlane.from_env({**env, "MODELARTS_REGION": "ap-southeast-1"}).region == "ap-southeast-1"
-    assert ControlPlane.from_env({**env, "MODELARTS_ENDPOINT": "http://127.0.0.1:8080"}).region == ""
+    assert control_plane({**env, "MODELARTS_REGION": "ap-southeast-1"}).region == "ap-southeast-1"
+    assert control_plane({**env, "MODELARTS_ENDPOINT": "http://127.0.0.1:8080"}).region == ""
     assert SK not in repr(cp) and AK not in repr(cp)
+    assert SK not in repr(Settings.from_env(env)) and AK not in repr(Settings.from_env(env))
 
 
-def test_from_env_defaults_to_the_process_environment(monkeypatch):
+def test_the_settings_read_the_process_environment(monkeypatch):
     monkeypatch.setenv("MODELARTS_ENDPOINT", "https://modelarts.ap-southeast-3.myhuaweicloud.com")
     monkeypatch.setenv("MODELARTS_PROJECT_ID", PROJECT)
     monkeypatch.setenv("HUAWEICLOUD_SDK_AK", AK)
     monkeypatch.delenv("HUAWEICLOUD_SDK_SK", raising=False)
-    assert ControlPlane.from_env() is None
+    assert ControlPlane.from_settings(Settings.from_env().control_plane) is None
     monkeypatch.setenv("HUAWEICLOUD_SDK_SK", SK)
-    assert ControlPlane.from_env().region == "ap-southeast-3"
+    assert ControlPlane.from_settings(Settings.from_env().control_plane).region == "ap-southeast-3"
 
 
 # -- lookups over the wire ----------------------------------------------------------------------------

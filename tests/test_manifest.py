@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.slack.protocol import button_value
 from tests.doubles.slack_requests import message_event, post_action, post_command, post_event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,12 +53,12 @@ def test_every_web_api_method_the_bot_calls_is_covered_by_a_scope(bot):
     post_event(bot.events, message_event(f"X-Auth-Token: {token}\nAPIG.0308 throttling", ts="1.1"))
     post_event(bot.events, message_event("", subtype="file_share", files=[{"id": "F1"}]))
     bot.settle()
-    reply = bot.api.calls_to("chat.postMessage")[0]
+    answer = bot.runtime.store.reply_for("C1", "1.1")
     post_action(
         bot.events,
         {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
-         "message": {"ts": reply.body.get("ts", "2.2"), "text": "x", "blocks": []},
-         "actions": [{"action_id": "feedback_helpful", "value": "APIG.0308|"}], "trigger_id": "1"},
+         "message": {"ts": answer.reply_ts, "text": "x", "blocks": []},
+         "actions": [{"action_id": "feedback_helpful", "value": button_value("1.1")}], "trigger_id": "1"},
     )  # fmt: skip
     bot.settle()
     called = {c.method for c in bot.api.calls if "." in c.method and not c.method.startswith("files/")}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.knowledge import DEFAULT_DIR, KnowledgeBase
+from bot.knowledge import SHIPPED_DIR, KnowledgeBase
 from bot.logs import setup_logging
 from bot.reloader import LiveKnowledge
 from bot.store import Gap, Vote
@@ -81,7 +81,7 @@ def test_redis_down_degrades_but_the_bot_still_answers_once(bot_factory):
 
 def copy_playbooks(tmp_path: Path) -> Path:
     target = tmp_path / "playbooks"
-    shutil.copytree(DEFAULT_DIR, target)
+    shutil.copytree(SHIPPED_DIR, target)
     return target
 
 

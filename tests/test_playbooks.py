@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.knowledge import DEFAULT_DIR, KnowledgeBase
+from bot.knowledge import SHIPPED_DIR, KnowledgeBase
 from bot.lint import lint
 from bot.playbook import SCHEMA_PATH, PlaybookLoadError
 
@@ -37,7 +37,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_shipped_playbooks_lint_clean():
-    errors, checked = lint(DEFAULT_DIR)
+    errors, checked = lint(SHIPPED_DIR)
     assert [str(e) for e in errors] == []
     assert checked > 200
 
@@ -46,7 +46,7 @@ def test_every_shipped_playbook_validates_against_the_editor_schema():
     schema = json.loads(SCHEMA_PATH.read_text())
     jsonschema.Draft7Validator.check_schema(schema)
     validator = jsonschema.Draft7Validator(schema)
-    for path in DEFAULT_DIR.rglob("*.yaml"):
+    for path in SHIPPED_DIR.rglob("*.yaml"):
         text = path.read_text(encoding="utf-8")
         assert text.startswith("# yaml-language-server: $schema=../schema.json"), path
         assert not list(validator.iter_errors(yaml.safe_load(text))), path
@@ -117,7 +117,7 @@ counterexamples:
 
 
 def test_lint_reports_examples_that_resolve_elsewhere_and_counterexamples_that_match(tmp_path):
-    other = (DEFAULT_DIR / "apig" / "APIG.0201.yaml").read_text()
+    other = (SHIPPED_DIR / "apig" / "APIG.0201.yaml").read_text()
     write(tmp_path, "APIG.0201.yaml", "\n".join(x for x in other.splitlines() if not x.startswith("related:")))
     write(tmp_path, "APIG.0999.yaml", MISLEADING)
     errors, _ = lint(tmp_path)

@@ -16,6 +16,7 @@ from bot.matcher import Matcher
 from bot.probe.ladder import Prober
 from bot.probe.result import Target
 from bot.probe.safety import UrlRules
+from bot.settings import Secrets
 from tests.doubles.fake_gateway import ConnectionTrap, FakeGateway, closed_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,7 @@ VERDICTS = [
     ("apig-0101", {}, "apig", "APIG.0101", "not-published", "request"),
     ("apig-0201", {}, "apig", "APIG.0201", "body-too-large", "request"),
     ("apig-0301", {}, "apig", "APIG.0301", "decrypt-token-fail", "request"),
-    ("apig-0308", {}, "apig", "APIG.0308", None, "request"),
+    ("apig-0308", {}, "apig", "APIG.0308", "classic", "request"),
     ("modelarts-4302", {}, "dispatcher", "ModelArts.4302", "connection-refused", "request"),
     ("modelarts-4503", {}, "dispatcher", "ModelArts.4503", "keep-alive", "request"),
     ("modelarts-4503-timeout", {}, "dispatcher", "ModelArts.4503", "slow-inference", "request"),
@@ -156,14 +157,10 @@ def test_iam_password_token_is_fetched_once_and_reused(gateway):
     auth = {"type": "iam_password", "iam_url": gateway.base, "domain": "acme", "user": "probe", "password_env": "PW",
             "project": "cn-north-4"}  # fmt: skip
     target = Target("svc", gateway.url("auth-token"), auth=auth, trusted=True)
-    prober = Prober(lambda: MATCHER)
-    os.environ["PW"] = gateway.iam_password
-    try:
-        before = gateway.iam_calls
-        assert [prober.probe(target).verdict for _ in range(3)] == ["ok", "ok", "ok"]
-        assert gateway.iam_calls - before == 1
-    finally:
-        del os.environ["PW"]
+    prober = Prober(lambda: MATCHER, secrets=Secrets({"PW": gateway.iam_password}))
+    before = gateway.iam_calls
+    assert [prober.probe(target).verdict for _ in range(3)] == ["ok", "ok", "ok"]
+    assert gateway.iam_calls - before == 1
 
 
 @pytest.mark.parametrize(

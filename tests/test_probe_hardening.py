@@ -103,8 +103,9 @@ def test_auto_probe_respects_the_probe_limits(bot_factory, gateway, tmp_path, mo
     post_event(bot.events, message_event(f"is it up? {gateway.url('ok')}"))
     (answer,) = bot.api.wait_for("chat.postMessage")
     bot.settle()
-    assert "run_probe" in answer.raw.decode() and bot.api.calls_to("chat.update") == []
-    assert len(gateway.requests) == before
+    # over the limit: the URL is recognised, but neither probed nor offered (the button is only for those who may)
+    assert "prediction URL" in answer.body["text"] and "run_probe" not in answer.raw.decode()
+    assert bot.api.calls_to("chat.update") == [] and len(gateway.requests) == before
 
 
 def test_where_the_bot_may_not_post_the_result_goes_to_the_asker(bot_factory, gateway, tmp_path):
@@ -121,7 +122,7 @@ def test_a_probe_that_breaks_still_edits_its_probing_message(bot_factory, gatewa
     services = tmp_path / "services.yaml"
     services.write_text(yaml.safe_dump({"services": {"svc": {"url": gateway.url("ok")}}}))
     bot = bot_factory(services=str(services))
-    monkeypatch.setattr(bot.runtime.responder.prober, "probe", lambda target: 1 / 0)
+    monkeypatch.setattr(bot.runtime.responder.probes.prober, "probe", lambda target: 1 / 0)
     post_command(bot.events, "/predict-check", "svc", bot.api.response_url("c"))
     (update,) = bot.api.wait_for("chat.update", timeout=10)
     assert "the probe itself failed (ZeroDivisionError)" in update.body["text"]

@@ -10,6 +10,7 @@ import pytest
 from bot.probe.policy import ProbePolicy
 from bot.probe.registry import Registry, RegistryError
 from bot.probe.safety import Refused, UrlRules, blocked_reason, literal_ip
+from bot.settings import ProbeSettings
 from bot.store.memory import MemoryStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +131,7 @@ def test_a_broken_registry_names_file_entry_field_and_line(tmp_path, text, says)
 
 
 def policy(**kw) -> ProbePolicy:
-    return ProbePolicy(MemoryStore(), Registry.load(ROOT / "services.example.yaml"), UrlRules(), **kw)
+    return ProbePolicy(MemoryStore(), Registry.load(ROOT / "services.example.yaml"), UrlRules(), ProbeSettings(**kw))
 
 
 def test_policy_resolves_names_urls_and_refuses_the_rest():
@@ -151,14 +152,23 @@ def test_policy_resolves_names_urls_and_refuses_the_rest():
 
 def test_policy_rate_limits_per_user_and_channel():
     p = policy(per_user=(2, 60), per_channel=(3, 60))
-    assert [p.admit("U1", "C1").refusal is None for _ in range(3)] == [True, True, False]
-    assert p.admit("U2", "C1").refusal is None  # U2's first, the channel's third
-    refused = p.admit("U3", "C1")
+    assert [p.take("U1", "C1").refusal is None for _ in range(3)] == [True, True, False]
+    assert p.take("U2", "C1").refusal is None  # U2's first, the channel's third
+    refused = p.take("U3", "C1")
     assert "try again in 60 s" in refused.refusal
+
+
+def test_policy_dry_run_says_what_take_would_do_and_counts_nothing():
+    p = policy(per_user=(1, 60))
+    assert [p.allowed("U1", "C1").refusal is None for _ in range(5)] == [True] * 5
+    assert p.take("U1", "C1").refusal is None
+    assert "probe limit" in p.allowed("U1", "C1").refusal
+    assert "probe limit" in p.take("U1", "C1").refusal
+    assert p.allowed("U2", "C1").refusal is None
 
 
 def test_policy_allowlists():
     p = policy(users=frozenset({"U1"}), channels=frozenset({"C1"}))
-    assert p.admit("U1", "C1").refusal is None
-    assert "limited to a list of users" in p.admit("U2", "C1").refusal
-    assert "not enabled in this channel" in p.admit("U1", "C2").refusal
+    assert p.take("U1", "C1").refusal is None and p.allowed("U1", "C1").refusal is None
+    assert "limited to a list of users" in p.take("U2", "C1").refusal
+    assert "not enabled in this channel" in p.allowed("U1", "C2").refusal

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.knowledge import DEFAULT_DIR
+from bot.knowledge import SHIPPED_DIR
 from tests.doubles.slack_requests import SECRET, message_event, post_event
 from tests.redis_server import running_redis
 from tests.test_serve import free_port, start, stop, wait_healthy
@@ -104,7 +104,7 @@ def test_sigterm_finishes_work_in_flight_and_refuses_new_work(slack_api, tmp_pat
 
 def test_sighup_reloads_playbooks_and_a_broken_change_is_refused(slack_api, tmp_path):
     folder = tmp_path / "playbooks"
-    shutil.copytree(DEFAULT_DIR, folder)
+    shutil.copytree(SHIPPED_DIR, folder)
     proc, base = http_bot(slack_api, "memory://", "--playbooks", str(folder))
     file: Path = folder / "dispatcher" / "ModelArts.4206.yaml"
     try:

@@ -17,6 +17,10 @@ def block_text(blocks: list[dict]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
 
+def button_of(blocks: list[dict], action_id: str) -> dict:
+    return next(e for b in blocks for e in b.get("elements", []) if e.get("action_id") == action_id)
+
+
 def test_a_pasted_error_is_answered_in_its_thread(bot):
     event = message_event(PASTE_413, ts="1700000001.000100")
     sent = post_event(bot.events, event)
@@ -192,7 +196,7 @@ def test_feedback_is_recorded_once_per_user_and_buttons_become_a_thank_you(bot):
             "channel": {"id": "C1"},
             "container": {"type": "message", "message_ts": posted.reply_ts, "channel_id": "C1"},
             "message": {"ts": posted.reply_ts, "text": reply.body["text"], "blocks": blocks},
-            "actions": [{"action_id": action, "block_id": "feedback", "value": "APIG.0201|body-too-large"}],
+            "actions": [{"action_id": action, "block_id": "feedback", "value": button_of(blocks, action)["value"]}],
             "response_url": bot.api.response_url("fb"),
             "trigger_id": "1.2.3",
         }
@@ -210,12 +214,12 @@ def test_acks_stay_fast_while_twenty_slow_replies_are_in_flight(bot):
     with ThreadPoolExecutor(20) as senders:
         list(senders.map(lambda n: post_event(bot.events, message_event(PASTE_413)), range(20)))
     deadline = time.monotonic() + 5
-    while bot.runtime.responder.in_flight < 20 and time.monotonic() < deadline:
+    while bot.runtime.pool.in_flight < 20 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert bot.runtime.responder.in_flight >= 20
+    assert bot.runtime.pool.in_flight >= 20
     sent = post_event(bot.events, message_event(PASTE_4206))
     assert sent.status == 200 and sent.elapsed < 1.0
-    assert bot.runtime.responder.in_flight >= 20  # the slow ones are still running
+    assert bot.runtime.pool.in_flight >= 20  # the slow ones are still running
     bot.settle(timeout=20)
     assert len(bot.api.calls_to("chat.postMessage")) == 21
 

@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from bot.slack.protocol import button_value
 from tests.doubles.fake_gateway import FakeGateway
 from tests.doubles.slack_requests import message_event, post_action, post_command, post_event
 
@@ -108,14 +109,15 @@ def test_diagnosis_of_a_paste_naming_a_service_offers_a_probe_that_answers_in_th
     (answer,) = probing_bot.api.wait_for("chat.postMessage")
     buttons = [e for b in answer.json("blocks") if b["type"] == "actions" for e in b["elements"]]
     probe = next(e for e in buttons if e["action_id"] == "run_probe")
-    assert probe["value"] == "svc:gw-auth"
     probing_bot.settle()
+    answered = probing_bot.runtime.store.reply_for("C1", "1700000100.000100")
+    assert answered.probe == "gw-auth"
     payload = {
         "type": "block_actions",
         "user": {"id": "U1"},
         "team": {"id": "T1"},
         "channel": {"id": "C1"},
-        "message": {"ts": "1700000100.000200", "thread_ts": "1700000100.000100", "text": "x", "blocks": []},
+        "message": {"ts": answered.reply_ts, "thread_ts": "1700000100.000100", "text": "x", "blocks": []},
         "actions": [{"action_id": "run_probe", "block_id": "feedback", "value": probe["value"]}],
         "response_url": probing_bot.api.response_url("b"),
         "trigger_id": "1",
@@ -127,21 +129,38 @@ def test_diagnosis_of_a_paste_naming_a_service_offers_a_probe_that_answers_in_th
     assert "APIG.0301" in texts(result) and "fails at API Gateway" in result.body["text"]
 
 
-def test_a_refused_button_click_is_answered_only_to_the_clicker(probing_bot):
+def test_a_refused_button_click_is_answered_only_to_the_clicker(bot_factory, services, monkeypatch):
+    monkeypatch.setenv("PROBE_USER_LIMIT", "1/60")
+    bot = bot_factory(services=services)
+    post_event(bot.events, message_event("gw-auth fails: APIG.0301", ts="1700000101.000100"))
+    bot.settle()
+    answered = bot.runtime.store.reply_for("C1", "1700000101.000100")
     payload = {
-        "type": "block_actions",
-        "user": {"id": "U1"},
-        "team": {"id": "T1"},
-        "channel": {"id": "C1"},
-        "message": {"ts": "1.2", "text": "x", "blocks": []},
-        "actions": [{"action_id": "run_probe", "value": "url:http://10.0.0.5/v1/infers/x"}],
-        "response_url": probing_bot.api.response_url("refused"),
-        "trigger_id": "1",
-    }
-    assert post_action(probing_bot.events, payload).status == 200
-    (said,) = probing_bot.api.wait_for("respond/refused")
-    assert "not an allowed probe host" in said.body["text"] and said.body["response_type"] == "ephemeral"
-    assert probing_bot.api.calls_to("chat.postMessage") == []
+        "type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
+        "message": {"ts": answered.reply_ts, "text": "x", "blocks": []},
+        "actions": [{"action_id": "run_probe", "value": button_value("1700000101.000100")}],
+        "response_url": bot.api.response_url("refused"), "trigger_id": "1",
+    }  # fmt: skip
+    assert post_action(bot.events, payload).status == 200
+    bot.api.wait_for("chat.update", timeout=10)  # the first click probes
+    assert post_action(bot.events, payload).status == 200
+    (said,) = bot.api.wait_for("respond/refused")
+    assert "probe limit" in said.body["text"] and said.body["response_type"] == "ephemeral"
+    assert len(bot.api.calls_to("chat.postMessage")) == 2  # the answer and the first probe only
+
+
+def test_a_click_on_anything_but_the_bots_answer_is_ignored(probing_bot, gateway):
+    before = len(gateway.requests)
+    for value, message_ts in ((button_value("1.1"), "1.2"), ("url:http://10.0.0.5/v1/infers/x", "1.2"), ("", "")):
+        payload = {
+            "type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
+            "message": {"ts": message_ts, "text": "x", "blocks": []},
+            "actions": [{"action_id": "run_probe", "value": value}],
+            "response_url": probing_bot.api.response_url("forged"), "trigger_id": "1",
+        }  # fmt: skip
+        assert post_action(probing_bot.events, payload).status == 200
+    probing_bot.settle()
+    assert probing_bot.api.calls_to("chat.postMessage") == [] and len(gateway.requests) == before
 
 
 def test_a_pasted_prediction_url_is_recognised_with_a_probe_button(probing_bot, gateway):
@@ -151,7 +170,9 @@ def test_a_pasted_prediction_url_is_recognised_with_a_probe_button(probing_bot, 
     (answer,) = probing_bot.api.wait_for("chat.postMessage")
     shown = texts(answer)
     assert "cn-north-4" in shown and sid in shown and "/predictions/poetry" in shown
-    assert "Registered as* `healthy`" in shown and '"value": "svc:healthy"' in shown
+    assert "Registered as* `healthy`" in shown and "run_probe" in shown
+    probing_bot.settle()
+    assert probing_bot.runtime.store.reply_for("C1", answer.body["thread_ts"]).probe == "healthy"
 
 
 def test_auto_probe_answers_a_registered_url_with_the_probe_result(bot_factory, services, gateway, monkeypatch):
@@ -174,9 +195,11 @@ def test_an_allowed_gateway_url_is_probed_from_the_button(bot_factory, gateway, 
         e["value"] for b in answer.json("blocks") if b["type"] == "actions" for e in b["elements"]
         if e["action_id"] == "run_probe"
     )  # fmt: skip
-    assert value == f"url:{url}"
+    bot.settle()
+    answered = bot.runtime.store.reply_for("C1", answer.body["thread_ts"])
+    assert answered.probe == url
     payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
-               "message": {"ts": "5.5", "text": "x", "blocks": []}, "actions": [{"action_id": "run_probe",
+               "message": {"ts": answered.reply_ts, "text": "x", "blocks": []}, "actions": [{"action_id": "run_probe",
                "value": value}], "response_url": bot.api.response_url("b"), "trigger_id": "1"}  # fmt: skip
     post_action(bot.events, payload)
     (result,) = bot.api.wait_for("chat.update", timeout=10)
@@ -195,5 +218,5 @@ def test_a_console_link_to_a_service_is_recognised_and_mapped_to_the_registry(pr
     post_event(probing_bot.events, message_event(f"and this one {base}{unknown}", ts="1700000300.000300"))
     first, second = sorted(probing_bot.api.wait_for("chat.postMessage", count=2), key=lambda c: c.body["thread_ts"])
     assert "console link to a service" in texts(first) and registered in texts(first)
-    assert "Registered as* `dispatch`" in texts(first) and '"value": "svc:dispatch"' in texts(first)
+    assert "Registered as* `dispatch`" in texts(first) and "run_probe" in texts(first)
     assert "Not a registered service" in texts(second) and "run_probe" not in texts(second)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from bot.settings import Settings
 from bot.store import GAPS_KEPT, Gap, Reply, Store, Vote
 from bot.store.factory import StoreUnavailableError, open_store
 from bot.store.memory import PRUNE_EVERY_S, MemoryStore
@@ -379,7 +380,7 @@ def test_redis_dying_mid_run_degrades_to_the_fallback():
 
 def test_open_store_relative_sqlite_path_and_default(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for store in (open_store("sqlite:///data/one.sqlite3"), open_store(env={})):
+    for store in (open_store("sqlite:///data/one.sqlite3"), open_store(Settings.from_env({}).state_url)):
         assert isinstance(store, SqliteStore)
         store.close()
     assert (tmp_path / "data" / "one.sqlite3").exists()
@@ -394,9 +395,9 @@ def test_open_store_absolute_sqlite_path(tmp_path):
     assert target.exists()
 
 
-def test_open_store_reads_state_url_from_env():
-    assert isinstance(open_store(env={"STATE_URL": "memory://"}), MemoryStore)
-    assert isinstance(open_store("memory://", env={"STATE_URL": "redis://nowhere"}), MemoryStore)
+def test_open_store_reads_state_url_from_the_settings():
+    assert isinstance(open_store(Settings.from_env({"STATE_URL": "memory://"}).state_url), MemoryStore)
+    assert Settings.from_env({"STATE_URL": " redis://r:6379/0 "}).state_url == "redis://r:6379/0"
 
 
 @pytest.mark.parametrize("scheme", ["redis", "rediss"])
@@ -422,7 +423,7 @@ def test_strict_open_refuses_a_missing_sqlite_file_without_creating_it(tmp_path,
     monkeypatch.chdir(tmp_path)
     env = {"STATE_URL": "sqlite:///state/bot.sqlite3"} if named else {}
     with pytest.raises(StoreUnavailableError) as raised:
-        open_store(env=env, strict=True)
+        open_store(Settings.from_env(env).state_url, strict=True)
     message = str(raised.value)
     assert str(tmp_path / "state" / "bot.sqlite3") in message and "does not exist" in message
     assert ("STATE_URL=sqlite:///state/bot.sqlite3" if named else "STATE_URL is not set") in message
@@ -448,7 +449,7 @@ def test_strict_open_gives_plain_redis_only_when_it_answers(redis_server):
     store.close()
     dead = f"redis://:hunter2secret@127.0.0.1:{free_port()}/0"
     with pytest.raises(StoreUnavailableError, match="Redis does not answer") as raised:
-        timed(lambda: open_store(env={"STATE_URL": dead}, strict=True))
+        timed(lambda: open_store(Settings.from_env({"STATE_URL": dead}).state_url, strict=True))
     assert f"STATE_URL=redis://:***@127.0.0.1:{dead.rsplit(':', 1)[1]}" in str(raised.value)
     assert "hunter2secret" not in str(raised.value)
 

@@ -1,6 +1,6 @@
-"""Credentials for a probe request, from the environment only.
+"""Credentials for a probe request, from the environment only (the ``Secrets`` the settings read).
 
-``token`` and ``appcode`` add a header; ``aksk`` signs the request (SDK-HMAC-SHA256) with the
+``token``, ``appcode`` and ``api_key`` (a MaaS or inference-2.0 key, sent as ``Bearer``) add a header; ``aksk`` signs the request (SDK-HMAC-SHA256) with the
 vendor's own signer from huaweicloudsdkcore; ``iam_password`` gets a project-scoped token from
 IAM and caches it until shortly before it expires.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 from collections import defaultdict
 from urllib.parse import parse_qsl, urlsplit
@@ -19,6 +18,8 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
+from bot.settings import Secrets
+
 REFRESH_BEFORE = dt.timedelta(minutes=10)
 
 
@@ -26,14 +27,17 @@ class AuthError(Exception):
     """A credential could not be had (variable unset, IAM refused); the message names what to fix."""
 
 
-def auth_headers(auth: dict, method: str, url: str, headers: dict[str, str], body: bytes, env=None) -> dict[str, str]:
-    """The headers to add so the request carries the service's credentials."""
-    env = os.environ if env is None else env
+def auth_headers(
+    auth: dict, method: str, url: str, headers: dict[str, str], body: bytes, env: Secrets
+) -> dict[str, str]:
+    """The headers to add so the request carries the service's credentials (values from ``env``)."""
     kind = auth.get("type", "none")
     if kind == "none":
         return {}
     if kind == "token":
         return {"X-Auth-Token": _secret(env, auth["token_env"])}
+    if kind == "api_key":
+        return {"Authorization": f"Bearer {_secret(env, auth['key_env'])}"}
     if kind == "appcode":
         return {"X-Apig-AppCode": _secret(env, auth["appcode_env"])}
     if kind == "aksk":
@@ -108,8 +112,11 @@ class IamTokens:
 IAM_TOKENS = IamTokens()
 
 
-def _secret(env, name: str) -> str:
-    value = env.get(name)
+def _secret(env: Secrets, name: str) -> str:
+    """The value of ``name``, trimmed; a value that could break a header line is refused (and never shown)."""
+    value = (env.get(name) or "").strip()
     if not value:
         raise AuthError(f"environment variable {name} is not set (the services file names it for this service)")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise AuthError(f"environment variable {name} holds a control character (a line break?); set it on one line")
     return value

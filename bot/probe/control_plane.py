@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from huaweicloudsdkmodelarts.v1 import (
 )
 
 from bot.redact import MASK, mask
+from bot.settings import ControlPlaneSettings
 
 _REGION_HOST = re.compile(r"^modelarts\.(?P<region>[a-z0-9-]+)\.myhuaweicloud\.com$")
 _SUMMARY_EVENTS = 3
@@ -87,16 +87,12 @@ class ControlPlane:
     verify_tls: bool = True
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> ControlPlane | None:
+    def from_settings(cls, settings: ControlPlaneSettings) -> ControlPlane | None:
         """The configured control plane, or None when endpoint, project id, AK or SK is missing."""
-        endpoint = env.get("MODELARTS_ENDPOINT", "").strip().rstrip("/")
-        project_id = env.get("MODELARTS_PROJECT_ID", "").strip()
-        ak = env.get("HUAWEICLOUD_SDK_AK", "").strip()
-        sk = env.get("HUAWEICLOUD_SDK_SK", "").strip()
-        if not (endpoint and project_id and ak and sk):
+        if not settings.configured:
             return None
-        region = env.get("MODELARTS_REGION", "").strip() or _region_of(endpoint)
-        return cls(endpoint=endpoint, project_id=project_id, region=region, ak=ak, sk=sk)
+        region = settings.region or _region_of(settings.endpoint)
+        return cls(settings.endpoint, settings.project_id, region, settings.ak, settings.sk)
 
     def service_state(self, service_id: str, limit: int = 5) -> ServiceState:
         """Status and up to `limit` (1..500) newest events of a service; failures come back in `error`, never raised."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import socket
 import ssl
 import threading
@@ -22,11 +23,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot.extract import extract
 from bot.matcher import Matcher
 from bot.probe.auth import AuthError, auth_headers
 from bot.probe.result import GATEWAY_LIMIT_S, Phase, ProbeResult, Target
 from bot.probe.safety import Refused, UrlRules
 from bot.redact import mask
+from bot.settings import Secrets
+from bot.vocabulary import Layer, Route
 
 if TYPE_CHECKING:
     from bot.probe.control_plane import ControlPlane
@@ -72,12 +76,14 @@ class Prober:
         control_plane: ControlPlane | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         max_total_s: float = MAX_TOTAL_S,
+        secrets: Secrets | None = None,
     ):
         self.matcher = matcher
         self.rules = rules or UrlRules()
         self.resolver = resolver
         self.ca_file = ca_file
         self.control_plane = control_plane
+        self.secrets = secrets or Secrets()
         self.max_total_s = max_total_s
         self._slots = threading.BoundedSemaphore(max_in_flight)
 
@@ -116,6 +122,9 @@ class _Ladder:
         self.start = time.perf_counter()
         self.deadline = self.start + min(target.timeout_s, prober.max_total_s)
         self.phases: list[Phase] = []
+        urls = extract(target.url).urls
+        # the call path, where the address says it; else the answer decides (a MaaS code, a vLLM body)
+        self.route = urls[0].route if urls else None
 
     def left(self) -> float:
         return max(0.05, self.deadline - time.perf_counter())
@@ -125,7 +134,9 @@ class _Ladder:
 
     def run(self) -> ProbeResult:
         try:  # credentials first (an IAM login may take a while), so no connection idles meanwhile
-            self.auth = auth_headers(self.t.auth, self.t.method, self.t.url, self.headers(), self.t.body)
+            self.auth = auth_headers(
+                self.t.auth, self.t.method, self.t.url, self.headers(), self.t.body, self.p.secrets
+            )
         except AuthError as exc:
             return self.result(None, refused=f"cannot authenticate: {exc}")
         started = time.perf_counter()
@@ -225,6 +236,9 @@ class _Ladder:
             connection.request(self.t.method, path, body=self.t.body or None, headers=headers)
             answer = connection.getresponse()
             data = answer.read(MAX_BYTES + 1)
+        except ValueError as exc:  # a header value http.client will not send (CR/LF): say which, never its value
+            self.rung("request", False, started, "a header value is not a single line of text")
+            return self.result(None, refused=f"the request cannot be sent: {type(exc).__name__} in a header value")
         except (TimeoutError, OSError, http.client.HTTPException) as exc:
             if not isinstance(exc, TimeoutError) and time.perf_counter() < self.deadline:
                 self.rung("request", False, started, f"connection dropped: {type(exc).__name__}")
@@ -235,26 +249,33 @@ class _Ladder:
             self.rung("request", False, started, f"no answer within {waited:.1f} s (the gateway allows about 40 s)")
             return self.failed(f"ReadTimeout: Read timed out. (read timeout={waited:.0f}) calling {self.t.url}")
         seconds = time.perf_counter() - started
+        if time.perf_counter() >= self.deadline:  # the watchdog cut the answer off: what arrived is not the answer
+            self.rung("request", False, started, f"answer still incomplete after {seconds:.1f} s")
+            return self.failed(f"ReadTimeout: Read timed out. (read timeout={seconds:.0f}) calling {self.t.url}")
         size = f"{min(len(data), MAX_BYTES)} bytes" + (" (cut at 64 KB)" if len(data) > MAX_BYTES else "")
         detail = f"HTTP {answer.status} {answer.reason}, {size}"
-        if 200 <= answer.status < 300:
+        body = data[:MAX_BYTES]
+        if 200 <= answer.status < 300 and not embedded_error(body):
             share = 100 * seconds / GATEWAY_LIMIT_S
             self.rung(
                 "request", True, started, f"{detail} in {seconds:.2f} s ({share:.0f}% of the ~40 s gateway limit)"
             )
             return self.result("ok", status=answer.status)
+        if 200 <= answer.status < 300:
+            detail += ", but the body carries an error"
         self.rung("request", False, started, detail)
-        return self.classify(answer, data[:MAX_BYTES])
+        return self.classify(answer, body)
 
     def classify(self, answer: http.client.HTTPResponse, data: bytes) -> ProbeResult:
         """Codes in the answer say which hop refused; without one, the answer came from the service itself."""
         server = answer.getheader("Server") or ""
         text = f"HTTP/1.1 {answer.status}\nServer: {server}\n{data.decode('utf-8', 'replace')}"
         diagnosis = self.p.matcher().diagnose(text, assume_context=True)
+        self.route = self.route or diagnosis.evidence.route
         best = diagnosis.best if diagnosis.matched else None
-        if best and (best.code or best.playbook.layer == "client"):
-            return self.result(best.playbook.layer, status=answer.status, diagnosis=diagnosis)
-        return self.result("model", status=answer.status)
+        if best and (best.code or best.layer in (Layer.CLIENT, Layer.ENGINE)):
+            return self.result(best.layer.value, status=answer.status, diagnosis=diagnosis)
+        return self.result((self.route or Route.CLASSIC).hops[-1].value, status=answer.status)
 
     def failed(self, description: str) -> ProbeResult:
         """A client-side failure, described as a client library would, diagnosed by the same matcher."""
@@ -263,4 +284,42 @@ class _Ladder:
 
     def result(self, verdict: str | None, **extra) -> ProbeResult:
         total = round((time.perf_counter() - self.start) * 1000, 1)
-        return ProbeResult(mask(self.t.label), verdict, tuple(self.phases), total_ms=total, **extra)
+        notes = _notes(self.t, extra.get("diagnosis"))
+        return ProbeResult(
+            mask(self.t.label), verdict, tuple(self.phases), total_ms=total, route=self.route, notes=notes, **extra
+        )
+
+
+def embedded_error(body: bytes) -> bool:
+    """Does a 2xx body carry an error: an SSE ``data:`` frame or a JSON object with ``error`` / ``error_code``?
+
+    MaaS relays and wrappers answer HTTP 200 and put the failure inside the stream.
+    """
+    text = body.decode("utf-8", "replace")
+    for raw in [text.strip(), *text.splitlines()]:  # the whole body (pretty-printed JSON), then each SSE line
+        line = raw.strip()
+        if line.startswith("data:"):
+            line = line[5:].strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            frame = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(frame, dict) and (
+            frame.get("error") or frame.get("error_code") or frame.get("object") == "error"
+        ):
+            return True
+    return False
+
+
+def _notes(target: Target, diagnosis) -> tuple[str, ...]:
+    """What the result means beyond its verdict, where the matcher's answer alone would mislead."""
+    best = diagnosis.best if diagnosis else None
+    if best and best.playbook.code == "ModelArts.81002" and target.auth.get("type", "none") == "none":
+        return (
+            "The MaaS gateway is reachable and answered (so DNS and the connection work); it refused only because "
+            "this probe sent no API key. Register the service with `auth: {type: api_key, key_env: ...}` to "
+            "test the key and the model too.",
+        )
+    return ()

@@ -1,4 +1,4 @@
-"""Who may probe what: the one place that decides, before any probe runs.
+"""Who may probe what: the one place that decides, before any probe runs or any probe button is offered.
 
 It turns what a person typed (a registered service name, or a URL) into a probe target, and
 admits or refuses the request: optional allowlists of users and channels, per-user and
@@ -8,7 +8,6 @@ for targets that are not registered. The prober checks addresses again at connec
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from bot.probe.registry import Registry, Service
 from bot.probe.result import Target
 from bot.probe.safety import Refused, UrlRules
 from bot.redact import mask
+from bot.settings import ProbeSettings
 from bot.store import Store
 
 USAGE = "Usage: `/predict-check <service>` or `/predict-check <prediction URL>`; `/predict-check` lists the services."
@@ -31,50 +31,17 @@ class Decision:
     refusal: str | None = None
 
 
-def _limit(name: str, raw: str | None, default: tuple[int, int]) -> tuple[int, int]:
-    """``"3/60"`` -> three per 60 s; a clear ``ValueError`` for anything else."""
-    if not raw:
-        return default
-    count, _, window = raw.partition("/")
-    if not count.isdigit() or not (window or "60").isdigit() or int(window or 60) == 0:
-        raise ValueError(f"{name}={raw!r} must be COUNT/SECONDS, e.g. 3/60 (three probes a minute)")
-    return int(count), int(window or 60)
-
-
 class ProbePolicy:
-    def __init__(
-        self,
-        store: Store,
-        registry: Registry,
-        rules: UrlRules,
-        per_user: tuple[int, int] = (3, 60),
-        per_channel: tuple[int, int] = (10, 60),
-        users: frozenset[str] = frozenset(),
-        channels: frozenset[str] = frozenset(),
-        auto_probe: bool = False,
-    ):
+    """Turns typed text into a target (``resolve``) and decides who may probe: ``allowed`` is a dry run that
+    changes nothing (whether to offer a button), ``take`` admits one probe and counts it against the limits."""
+
+    def __init__(self, store: Store, registry: Registry, rules: UrlRules, settings: ProbeSettings | None = None):
         self.store, self.registry, self.rules = store, registry, rules
-        self.per_user, self.per_channel = per_user, per_channel
-        self.users, self.channels = users, channels
-        self.auto_probe = auto_probe
+        self.settings = settings or ProbeSettings()
 
-    @classmethod
-    def from_env(cls, store: Store, registry: Registry, env=None) -> ProbePolicy:
-        env = os.environ if env is None else env
-
-        def ids(name: str) -> frozenset[str]:
-            return frozenset(x.strip() for x in env.get(name, "").split(",") if x.strip())
-
-        return cls(
-            store,
-            registry,
-            UrlRules.from_env(env),
-            per_user=_limit("PROBE_USER_LIMIT", env.get("PROBE_USER_LIMIT"), (3, 60)),
-            per_channel=_limit("PROBE_CHANNEL_LIMIT", env.get("PROBE_CHANNEL_LIMIT"), (10, 60)),
-            users=ids("PROBE_USERS"),
-            channels=ids("PROBE_CHANNELS"),
-            auto_probe=env.get("PROBE_AUTO", "").lower() in ("1", "true", "yes", "on"),
-        )
+    @property
+    def auto_probe(self) -> bool:
+        return self.settings.auto
 
     def services_list(self) -> str:
         names = sorted(self.registry.services)
@@ -105,14 +72,22 @@ class ProbePolicy:
         # the label is shown in the channel: mask whatever credentials the URL may carry
         return Decision(target=Target(label=mask(arg), url=arg, service_id=urls[0].service_id if urls else None))
 
-    def admit(self, user: str | None, channel: str | None) -> Decision:
-        """Allowlists and rate limits for one probe request by ``user`` in ``channel``."""
-        if self.users and user not in self.users:
+    def allowed(self, user: str | None, channel: str | None) -> Decision:
+        """Would a probe by ``user`` in ``channel`` be admitted now? Pure: nothing is counted."""
+        return self._check(user, channel, lambda key, window: self.store.peek(key))
+
+    def take(self, user: str | None, channel: str | None) -> Decision:
+        """Admit one probe by ``user`` in ``channel``, counting it against the rate limits; or refuse."""
+        return self._check(user, channel, lambda key, window: self.store.incr(key, window) - 1)
+
+    def _check(self, user: str | None, channel: str | None, used) -> Decision:
+        s = self.settings
+        if s.users and user not in s.users:
             return Decision(refusal="Live probes are limited to a list of users; ask your bot admin.")
-        if self.channels and channel not in self.channels:
+        if s.channels and channel not in s.channels:
             return Decision(refusal="Live probes are not enabled in this channel; ask your bot admin.")
-        for who, (count, window) in ((f"user:{user}", self.per_user), (f"channel:{channel}", self.per_channel)):
-            if self.store.incr(f"probe-rate:{who}", window) > count:
+        for who, (count, window) in ((f"user:{user}", s.per_user), (f"channel:{channel}", s.per_channel)):
+            if used(f"probe-rate:{who}", window) >= count:
                 return Decision(
                     refusal=f"Busy: the probe limit ({count} in {window} s) is reached; try again in {window} s."
                 )

@@ -9,33 +9,32 @@
         headers: {Content-Type: application/json}
         timeout_s: 20
 
-Secrets come from the environment only (``*_env`` names a variable). A broken registry is refused
-with the file, the entry, the field and the line.
+Checked against ``services.schema.json`` (editors validate as you type). Secrets come from the
+environment only (``*_env`` names a variable); secrets written inline are refused, and so are CR/LF
+in headers, body files outside the file's folder or over 12 MB, files over 1 MB and YAML aliases. A
+broken registry is refused with the file, the entry, the field and the line.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import fastjsonschema
 import yaml
 
 from bot.playbook import line_of
 
-AUTH_FIELDS = {
-    "none": (),
-    "token": ("token_env",),
-    "appcode": ("appcode_env",),
-    "aksk": ("key_env", "secret_env"),
-    "iam_password": ("iam_url", "domain", "user", "password_env", "project"),
-}
+SCHEMA_PATH = Path(__file__).with_name("services.schema.json")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 MAX_BODY = 12 * 1024 * 1024
-MAX_TIMEOUT_S = 60.0
+MAX_FILE = 1024 * 1024
+"""Largest services file read."""
+SECRET_FIELDS = frozenset({"token", "appcode", "key", "secret", "password", "sk", "ak", "api_key", "apikey"})
 
 
 class RegistryError(Exception):
@@ -79,84 +78,123 @@ class Registry:
         return cls({})
 
     @classmethod
-    def from_env(cls, path: str | None = None, env=None) -> Registry:
-        """``path`` or ``$SERVICES_FILE``; an empty registry when neither is set."""
-        env = os.environ if env is None else env
-        chosen = path or env.get("SERVICES_FILE")
-        return cls.load(Path(chosen)) if chosen else cls.empty()
+    def open(cls, path: Path | None) -> Registry:
+        """The services file at ``path``; an empty registry when there is none."""
+        return cls.load(Path(path)) if path else cls.empty()
 
     @classmethod
     def load(cls, path: Path) -> Registry:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RegistryError(f"{path}: cannot read the services file: {exc}") from None
-        try:
-            doc = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise RegistryError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc}") from None
-
-        def fail(where: list, message: str):
-            entry = f" service {where[1]!r}" if len(where) > 1 else ""
-            raise RegistryError(f"{path}:{line_of(text, where)}:{entry} {message}")
-
+        """Read and check a services file; ``RegistryError`` names file, entry, field and line."""
+        text, doc = _read(path)
+        fail = _Failer(path, text)
         if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
             fail([], "must be a mapping with a 'services:' mapping of name -> service")
-        services = {}
-        for name, entry in doc["services"].items():
-            where = ["services", name]
+        for name in doc["services"]:
             if not isinstance(name, str) or not NAME.match(name):
-                fail(where, "name must be lower-case letters, digits, '.', '_' or '-' (at most 63)")
-            if not isinstance(entry, dict):
-                fail(where, "must be a mapping with at least 'url'")
-            unknown = set(entry) - {"url", "method", "auth", "body", "body_file", "headers", "timeout_s"}
-            if unknown:
-                fail([*where, sorted(unknown)[0]], f"field {sorted(unknown)[0]!r} is not known")
-            url = entry.get("url")
-            if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-                fail([*where, "url"], "field 'url' must be an http(s) URL")
-            if urlsplit(url).username or urlsplit(url).password:
-                fail([*where, "url"], "field 'url' must not carry credentials; use 'auth'")
-            method = str(entry.get("method", "POST")).upper()
-            if method not in ("POST", "GET", "PUT"):
-                fail([*where, "method"], "field 'method' must be POST, GET or PUT")
-            auth = entry.get("auth", {"type": "none"})
-            if not isinstance(auth, dict) or auth.get("type") not in AUTH_FIELDS:
-                fail([*where, "auth"], f"field 'auth.type' must be one of {', '.join(AUTH_FIELDS)}")
-            for needed in AUTH_FIELDS[auth["type"]]:
-                if not isinstance(auth.get(needed), str) or not auth[needed]:
-                    fail([*where, "auth"], f"field 'auth.{needed}' is required for auth type {auth['type']}")
-            secrets = {k for k in auth if k in ("token", "appcode", "key", "secret", "password", "sk", "ak")}
-            if secrets:
-                fail([*where, "auth"], f"field 'auth.{sorted(secrets)[0]}': secrets come from the environment (*_env)")
-            body = entry.get("body", "")
-            if "body" in entry and "body_file" in entry:
-                fail([*where, "body_file"], "give either 'body' or 'body_file', not both")
-            if "body_file" in entry:
-                body_path = path.parent / str(entry["body_file"])
-                try:
-                    body = body_path.read_bytes()
-                except OSError as exc:
-                    fail([*where, "body_file"], f"field 'body_file' cannot be read: {exc}")
-            if isinstance(body, dict | list):
-                body = json.dumps(body)
-            body = body.encode() if isinstance(body, str) else body
-            if not isinstance(body, bytes) or len(body) > MAX_BODY:
-                fail([*where, "body"], "field 'body' must be text or JSON of at most 12 MB")
-            headers = entry.get("headers", {})
-            if not isinstance(headers, dict) or not all(isinstance(v, str | int) for v in headers.values()):
-                fail([*where, "headers"], "field 'headers' must map header names to text")
-            timeout = entry.get("timeout_s", 20)
-            if not isinstance(timeout, int | float) or not 0 < timeout <= MAX_TIMEOUT_S:
-                fail([*where, "timeout_s"], "field 'timeout_s' must be a number of seconds, above 0, at most 60")
-            services[name] = Service(
-                name=name,
-                url=url,
-                method=method,
-                auth=dict(auth),
-                body=body,
-                headers=tuple((str(k), str(v)) for k, v in headers.items()),
-                timeout_s=float(timeout),
-            )
-        return cls(services)
+                fail(["services", name], "name must be lower-case letters, digits, '.', '_' or '-' (at most 63)")
+        try:
+            _validator()(doc)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            fail(*_explain(exc))
+        return cls({name: _service(name, entry, path, fail) for name, entry in doc["services"].items()})
+
+
+class _Failer:
+    """Raises ``RegistryError`` located to the line of the node at ``where``."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.text = path, text
+
+    def __call__(self, where: list, message: str):
+        entry = f" service {where[1]!r}" if len(where) > 1 else ""
+        raise RegistryError(f"{self.path}:{line_of(self.text, where)}:{entry} {message}")
+
+
+def _read(path: Path) -> tuple[str, object]:
+    """The file's text and YAML document: at most 1 MB, no anchors or aliases (no alias bombs)."""
+    try:
+        if path.stat().st_size > MAX_FILE:
+            raise RegistryError(f"{path}:1: the services file is larger than 1 MB")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: cannot read the services file: {exc}") from None
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise RegistryError(f"{path}:{event.start_mark.line + 1}: YAML aliases (*name) are not accepted here")
+        return text, yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise RegistryError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc}") from None
+
+
+@cache
+def _validator():
+    return fastjsonschema.compile(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _explain(exc: fastjsonschema.JsonSchemaValueException) -> tuple[list, str]:
+    """Where a schema violation is, and what to do about it, in the words of the schema's descriptions."""
+    where = list(exc.path[1:])
+    definition = exc.definition if isinstance(exc.definition, dict) else {}
+    value = exc.value if isinstance(exc.value, dict) else {}
+    dotted = ".".join(str(p) for p in where[2:])
+    if exc.rule == "additionalProperties":
+        extra = sorted(str(k) for k in set(value) - set(definition.get("properties", {})))[0]
+        if extra.lower() in SECRET_FIELDS:
+            return where, f"field '{_join(dotted, extra)}': secrets come from the environment (*_env), not this file"
+        return [*where, extra], f"field '{_join(dotted, extra)}' is not known"
+    if exc.rule == "required":
+        missing = next((r for r in exc.rule_definition if r not in value), exc.rule_definition[0])
+        kind = f" for auth type {value.get('type')}" if dotted == "auth" else ""
+        return where, f"field '{_join(dotted, missing)}' is required{kind}"
+    return where, f"field '{dotted}' {definition.get('description') or exc.message}"
+
+
+def _join(dotted: str, name: str) -> str:
+    return f"{dotted}.{name}" if dotted else name
+
+
+def _service(name: str, entry: dict, path: Path, fail: _Failer) -> Service:
+    """The checks a schema cannot make: credentials in the URL, the body file, the body's size."""
+    where = ["services", name]
+    url = entry["url"]
+    if urlsplit(url).username or urlsplit(url).password or not urlsplit(url).hostname:
+        fail([*where, "url"], "field 'url' must be an http(s) URL with a host and no credentials (use 'auth')")
+    if "body" in entry and "body_file" in entry:
+        fail([*where, "body_file"], "give either 'body' or 'body_file', not both")
+    body = (
+        _body_file(path, entry["body_file"], [*where, "body_file"], fail)
+        if "body_file" in entry
+        else entry.get("body", "")
+    )
+    if isinstance(body, dict | list):
+        body = json.dumps(body)
+    body = body.encode() if isinstance(body, str) else body
+    if len(body) > MAX_BODY:
+        fail([*where, "body"], "field 'body' must be at most 12 MB")
+    return Service(
+        name=name,
+        url=url,
+        method=str(entry.get("method", "POST")).upper(),
+        auth=dict(entry.get("auth", {"type": "none"})),
+        body=body,
+        headers=tuple((str(k), str(v)) for k, v in (entry.get("headers") or {}).items()),
+        timeout_s=float(entry.get("timeout_s", 20)),
+    )
+
+
+def _body_file(services: Path, name: str, where: list, fail: _Failer) -> bytes:
+    """A body file inside the services file's folder: a regular file of at most 12 MB."""
+    folder = services.resolve().parent
+    target = (folder / name).resolve()
+    if not target.is_relative_to(folder):
+        fail(where, "field 'body_file' must stay inside the services file's folder")
+    try:
+        if not target.is_file():
+            fail(where, f"field 'body_file' cannot be read: {name} is not a regular file")
+        if target.stat().st_size > MAX_BODY:
+            fail(where, "field 'body_file' must be at most 12 MB")
+        return target.read_bytes()
+    except OSError as exc:
+        fail(where, f"field 'body_file' cannot be read: {exc}")

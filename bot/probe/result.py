@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.findings import Diagnosis
+from bot.vocabulary import Route
 
 if TYPE_CHECKING:  # the vendor SDK behind it takes most of a second to import; only probes need it
     from bot.probe.control_plane import ServiceState
@@ -50,6 +51,10 @@ class ProbeResult:
     diagnosis: Diagnosis | None = None
     refused: str | None = None
     service_state: ServiceState | None = None
+    route: Route | None = None
+    """The call path of the target (a MaaS endpoint, or the classic gateway), for drawing its hops."""
+    notes: tuple[str, ...] = ()
+    """What the result means beyond its verdict (e.g. a MaaS gateway that refused only for want of a key)."""
 
     @property
     def best(self):

@@ -1,7 +1,7 @@
 """Which URLs the bot may fetch for a chat user, and which addresses it may connect to.
 
 A URL pasted in chat is probed only over http(s), without credentials in it, when its host
-matches the allowlist (default: Huawei Cloud API Gateway hosts). Whatever the name resolves to,
+matches the allowlist (default: Huawei Cloud API Gateway hosts and MaaS endpoints). Whatever the name resolves to,
 the address actually connected to must not be loopback, private, link-local (cloud metadata),
 CGNAT, multicast, reserved or unspecified, in any notation: decimal, hex, octal and short IPv4
 forms and IPv4 inside IPv6 are unwrapped first. The prober connects to the checked address
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-DEFAULT_ALLOWED_HOSTS = ("*.apig.*.huaweicloudapis.com", "*.apig.*.myhuaweicloud.com")
+from bot.settings import DEFAULT_ALLOWED_HOSTS, ProbeSettings
+
 _EXTRA_BLOCKED = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -45,11 +45,8 @@ class UrlRules:
     allowed_nets: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @classmethod
-    def from_env(cls, env=None) -> UrlRules:
-        env = os.environ if env is None else env
-        hosts = tuple(h.strip().lower() for h in env.get("PROBE_ALLOWED_HOSTS", "").split(",") if h.strip())
-        nets = tuple(ipaddress.ip_network(n.strip()) for n in env.get("PROBE_ALLOWED_NETS", "").split(",") if n.strip())
-        return cls(hosts or DEFAULT_ALLOWED_HOSTS, nets)
+    def from_settings(cls, probe: ProbeSettings) -> UrlRules:
+        return cls(probe.allowed_hosts, probe.allowed_nets)
 
     def check_url(self, url: str) -> tuple[str, int, str]:
         """Scheme, host and port of an acceptable URL; ``Refused`` otherwise. Sends nothing."""

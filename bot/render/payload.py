@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from bot.findings import Diagnosis
 from bot.probe.result import ProbeResult
+from bot.triage import Triage
 
 
 def diagnosis_dict(d: Diagnosis, case_id=None) -> dict:
@@ -18,7 +19,8 @@ def diagnosis_dict(d: Diagnosis, case_id=None) -> dict:
         "playbook": best.playbook.code if best else None,
         "code": best.code if best else None,
         "variant": best.variant.id if best and best.variant else None,
-        "layer": best.playbook.layer if best else None,
+        "layer": best.layer.value if best else None,
+        "route": d.route.value,
         "confidence": best.confidence if best else 0.0,
         "why": best.why if best else "no error code, known message or symptom found",
         "title": best.title if best else None,
@@ -31,6 +33,11 @@ def diagnosis_dict(d: Diagnosis, case_id=None) -> dict:
         "urls": [asdict(u) for u in ev.urls],
         "truncated": ev.truncated,
     }
+
+
+def triage_dict(t: Triage, case_id=None) -> dict:
+    """``diagnosis_dict`` of the triaged paste, with what the bot would do (``outcome``) and what it masked."""
+    return {**diagnosis_dict(t.diagnosis, case_id), "outcome": t.outcome.value, "masked": list(t.secrets)}
 
 
 def probe_dict(result: ProbeResult) -> dict:
@@ -48,4 +55,5 @@ def probe_dict(result: ProbeResult) -> dict:
         "refused": result.refused,
         "why": result.best.why if result.best else None,
         "service_state": state.summary() if state else None,
+        "notes": list(result.notes),
     }

@@ -6,19 +6,41 @@ import textwrap
 
 from bot.findings import Diagnosis
 from bot.probe.result import ProbeResult
+from bot.triage import Outcome, Triage
+from bot.vocabulary import Layer, Route, Verdict
 
-LAYER_NAMES = {
-    "client": "Client / network",
-    "apig": "API Gateway (APIG)",
-    "dispatcher": "ModelArts dispatcher",
-    "model": "Model service",
-}
-"""The hop each layer names, in every rendering (console text and Slack)."""
 ASK_BETTER = (
     "Paste the whole response: the HTTP status line and the JSON body (`error_code`, `error_msg`), "
     "the full traceback, or the prediction URL you call."
 )
 """What to paste instead, when nothing matched well, in every rendering."""
+
+
+def render_triage_text(t: Triage, width: int = 100) -> str:
+    """What the bot would answer, as text: the diagnosis, or what it recognised in a bare prediction URL."""
+    if t.outcome in (Outcome.RECOGNISED_URL, Outcome.AUTO_PROBE):
+        out = [_recognised(t)]
+    else:
+        out = [render_text(t.diagnosis, width)]
+    if t.secrets:
+        out.append(f"(credentials masked: {', '.join(t.secrets)}; delete the original message and rotate them)\n")
+    return "".join(out)
+
+
+def _recognised(t: Triage) -> str:
+    url = t.url
+    kind = "a ModelArts console link to a service" if url.console else "a ModelArts prediction URL"
+    out = [f"That looks like {kind}.", f"  host: {url.host}"]
+    if url.region:
+        out.append(f"  region: {url.region}")
+    if url.service_id:
+        out.append(f"  service id: {url.service_id} ({url.api_version or 'v1'} inference)")
+    if url.custom_path:
+        out.append(f"  custom path: {url.custom_path}")
+    out.append(f"  registered as: {t.service.name}" if t.service else "  not a registered service")
+    if t.probe:
+        out.append(f"Probe it now: /predict-check {t.probe}")
+    return "\n".join(out) + "\n"
 
 
 def render_text(d: Diagnosis, width: int = 100) -> str:
@@ -32,7 +54,8 @@ def render_text(d: Diagnosis, width: int = 100) -> str:
     title_zh, cause_zh = best.zh()
     zh = d.evidence.lang == "zh"
     title = f"{best.title} ({title_zh})" if zh and title_zh else best.title
-    out.append(f"{head} · {LAYER_NAMES[best.playbook.layer]} · {title}")
+    out.append(f"{head} · {best.layer.display} · {title}")
+    out.append(f"path: {hop_path(d.route, best.layer)}")
     out.append(f"confidence {best.confidence:.2f} - {best.why}")
     out.append("")
     out.append(_wrap("Cause: " + best.cause, width))
@@ -62,22 +85,19 @@ def _wrap(text: str, width: int, indent: str = "  ") -> str:
     return textwrap.fill(text, width=width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
-VERDICT_TEXT = {
-    "ok": "healthy",
-    "client": "fails on the client / network side",
-    "apig": "fails at API Gateway (APIG)",
-    "dispatcher": "fails at the ModelArts dispatcher",
-    "model": "fails in the model service",
-}
+def hop_path(route: Route, failed: Layer | None) -> str:
+    """``client → [MaaS gateway] → engine``: the route's hops, the failed one in brackets."""
+    return " → ".join(f"[{hop.hop}]" if hop is failed else hop.hop for hop in route.hops)
 
 
 def render_probe_text(result: ProbeResult, width: int = 100) -> str:
     if result.refused:
         return (f"Not probed: {result.target}\n" if result.target else "") + f"{result.refused}\n"
-    out = [f"probe {result.target}: {VERDICT_TEXT[result.verdict]} ({result.total_ms:.0f} ms)"]
+    out = [f"probe {result.target}: {Verdict(result.verdict).text} ({result.total_ms:.0f} ms)"]
     for phase in result.phases:
         mark = "ok " if phase.ok else "FAIL"
         out.append(f"  {mark} {phase.name:<8} {phase.ms:8.1f} ms  {phase.detail}")
+    out.extend(_wrap("Note: " + note, width) for note in result.notes)
     best = result.best
     if best and result.verdict != "ok":
         out.append("")

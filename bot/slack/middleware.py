@@ -14,7 +14,8 @@ from slack_bolt import BoltResponse
 
 from bot.logs import request_id
 from bot.metrics import Metrics
-from bot.probe.policy import ProbePolicy
+from bot.probe.desk import Probes
+from bot.slack.responder import Responder
 from bot.store import Store
 
 NO_RETRY = {"x-slack-no-retry": "1"}
@@ -55,28 +56,35 @@ def drop_repeated_events(store: Store, metrics: Metrics):
     return drop_repeated_events
 
 
-def probe_gate(policy: ProbePolicy, submit):
+def probe_gate(probes: Probes, responder: Responder, submit):
     """Listener middleware for /predict-check and "Run live probe": the policy admits or refuses.
 
-    An admitted request carries ``context["probe_target"]``; a refusal is answered only to the asker.
+    A slash command names its target; a button is looked up in the bot's record of the answer it sits
+    on (a click on anything else is ignored). An admitted request carries ``context["probe_target"]``
+    and ``context["probe_thread"]`` (the paste's thread, for a button); a refusal goes to the asker alone.
+    A slash command delivered again with the same ``trigger_id`` is dropped.
     """
 
-    def probe_gate(body: dict, context, next, respond) -> BoltResponse | None:
+    def probe_gate(body: dict, context, next, respond, logger) -> BoltResponse | None:
         command = "command" in body
         if command:
+            if body.get("trigger_id") and not probes.policy.store.claim(f"trigger:{body['trigger_id']}"):
+                logger.info("dropped a repeated slash command (trigger %s)", body["trigger_id"])
+                return BoltResponse(status=200, body="")
             text, user, channel = body.get("text") or "", body.get("user_id"), body.get("channel_id")
         else:
-            text = (body.get("actions") or [{}])[0].get("value", "").partition(":")[2]
-            user, channel = (body.get("user") or {}).get("id"), (body.get("channel") or {}).get("id")
-        decision = policy.resolve(text)
-        if decision.refusal is None:
-            admission = policy.admit(user, channel)
-            if admission.refusal:
-                decision = admission
-        if decision.refusal:
+            reply = responder.answer_clicked(body)
+            if reply is None or not reply.probe:
+                logger.warning("ignored a probe click that no answer of the bot's offered")
+                return BoltResponse(status=200, body="")
+            text, user, channel = reply.probe, (body.get("user") or {}).get("id"), reply.channel
+            context["probe_thread"] = reply.thread_ts
+        decision = probes.policy.resolve(text)
+        refusal = decision.refusal or probes.policy.take(user, channel).refusal
+        if refusal:
             if command:
-                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": decision.refusal})
-            submit(respond, {"text": decision.refusal, "response_type": "ephemeral", "replace_original": False})
+                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": refusal})
+            submit(respond, text=refusal, response_type="ephemeral", replace_original=False)  # not on the ack path
             return BoltResponse(status=200, body="")
         context["probe_target"] = decision.target
         return next()

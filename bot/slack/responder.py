@@ -1,20 +1,18 @@
-"""The work after the ack: read a paste, diagnose it, answer in its thread, keep the answer current.
+"""The effects of a triage in Slack: claim the answer slot, post or update the answer, record it, probe.
 
-Runs on its own bounded thread pool so that slow Slack calls never delay an ack. Every paste the
-bot should answer gets exactly one answer: the answer slot ``(channel, ts)`` is claimed in the
-store before posting (a mention that also arrives as a message, a redelivery, another replica),
-and given back if posting fails, so that an edit of the paste can still answer it.
+What to say is decided by ``bot.triage``; this module only carries it out. New pastes and edits take
+one path (``handle``). Every paste the bot should answer gets exactly one answer: the answer slot
+``(channel, ts)`` is claimed in the store before posting (a mention that also arrives as a message,
+a redelivery, another replica), and given back if posting fails, so an edit can still answer it.
+Clicks act only on the bot's own answers, with what that answer recorded (see ``protocol``).
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
-import re
-import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -22,21 +20,22 @@ from slack_sdk.errors import SlackApiError
 
 from bot.matcher import Matcher
 from bot.metrics import Metrics
-from bot.probe.ladder import Busy, Prober
-from bot.probe.policy import ProbePolicy, service_target
+from bot.probe.desk import Probes
+from bot.probe.ladder import Busy
 from bot.probe.result import ProbeResult, Target
-from bot.redact import redact
-from bot.render.blocks import (
-    render_answer,
+from bot.slack.blocks import (
+    SlackMessage,
     render_edited_away,
     render_feedback_done,
     render_probe,
     render_probing,
-    render_recognised_url,
     render_secret_warning,
+    render_triage,
 )
 from bot.slack.files import shared_texts
-from bot.store import DEDUP_TTL_S, GAP_TEXT_LIMIT, Gap, Reply, Store, Vote
+from bot.slack.protocol import paste_of
+from bot.store import DEDUP_TTL_S, Gap, Reply, Store, Vote
+from bot.triage import Outcome, Triage, triage
 
 log = logging.getLogger(__name__)
 
@@ -68,117 +67,73 @@ class Paste:
 
 
 class Responder:
-    """Answers pastes, revises answers when pastes are edited, records votes, runs probes."""
+    """Answers pastes and keeps the answers current, records votes, runs probes."""
 
-    def __init__(
-        self,
-        matcher: Callable[[], Matcher],
-        store: Store,
-        pool: Executor,
-        prober: Prober | None = None,
-        policy: ProbePolicy | None = None,
-        metrics: Metrics | None = None,
-    ):
+    def __init__(self, matcher: Callable[[], Matcher], store: Store, probes: Probes | None, metrics: Metrics):
         self.matcher = matcher
         self.store = store
-        self.pool = pool
-        self.prober = prober
-        self.policy = policy
-        self.metrics = metrics or Metrics()
-        self._in_flight = 0
-        self._idle = threading.Condition()
+        self.probes = probes
+        self.metrics = metrics
 
-    @property
-    def in_flight(self) -> int:
-        return self._in_flight
+    # -- pastes -----------------------------------------------------------------------------------
 
-    def submit(self, job: Callable, *args) -> None:
-        """Run ``job(*args)`` on the pool, in the caller's log context; failures are logged, never raised."""
-        self._enter()
-        self.pool.submit(contextvars.copy_context().run, self._guarded, job, *args)
+    def handle(self, client: WebClient, paste: Paste, previous_text: str | None = None) -> None:
+        """Answer a paste, or (``previous_text`` given) bring its answer up to date after an edit."""
+        if previous_text is not None and paste.text == previous_text:
+            return  # Slack also sends message_changed when it adds a link preview
+        with self.reporting("answer"):
+            t = self.triage(client, paste)
+            self._warn(client, paste, t.secrets)
+            if t.gap:
+                self.store.log_gap(Gap(time.time(), "unmatched", t.gap_text, paste.channel))
+            reply = self.store.reply_for(paste.channel, paste.ts) if previous_text is not None else None
+            reply_ts = self._post(client, paste, t) if reply is None else self._update(client, reply, t)
+            if reply_ts is None:
+                return
+            self.store.save_reply(
+                Reply(paste.channel, paste.ts, reply_ts, paste.thread_ts, t.playbook, t.variant, t.gap_text, t.probe)
+            )
+            if reply is None:
+                self.store.count_answer(t.playbook, t.variant)
+                self.metrics.answers.labels(playbook=t.playbook or "none").inc()
+            self.metrics.reply_seconds.observe(time.monotonic() - paste.received)
+            if t.outcome is Outcome.AUTO_PROBE and reply is None:
+                self._auto_probe(client, paste, reply_ts, t)
 
-    def listener_executor(self, max_workers: int) -> ThreadPoolExecutor:
-        """Bolt's pool for listener bodies, counted with the reply work so ``drain`` waits for both."""
-        responder = self
+    def triage(self, client: WebClient, paste: Paste) -> Triage:
+        text = "\n".join([paste.text, *shared_texts(client, paste.files)])
+        policy = self.probes.policy if self.probes else None
+        return triage(
+            text, self.matcher(), addressed=paste.addressed, policy=policy, user=paste.user, channel=paste.channel
+        )
 
-        class Counted(ThreadPoolExecutor):
-            def submit(self, fn, /, *args, **kwargs):
-                responder._enter()
-                context = contextvars.copy_context()  # the request id set by the middleware travels along
-
-                def run():
-                    try:
-                        return context.run(fn, *args, **kwargs)
-                    finally:
-                        responder._leave()
-
-                return super().submit(run)
-
-        return Counted(max_workers=max_workers, thread_name_prefix="bolt")
-
-    def _enter(self) -> None:
-        with self._idle:
-            self._in_flight += 1
-
-    def _leave(self) -> None:
-        with self._idle:
-            self._in_flight -= 1
-            self._idle.notify_all()
-
-    def drain(self, timeout: float) -> bool:
-        """Wait until no work is in flight; False if some is still running after ``timeout`` seconds."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
-
-    def answer(self, client: WebClient, paste: Paste) -> None:
-        cleaned = redact("\n".join([paste.text, *shared_texts(client, paste.files)]))
-        self._warn(client, paste, cleaned.kinds)
-        diagnosis = self.matcher().diagnose(cleaned.text)
-        url = None if diagnosis.matched else next((u for u in diagnosis.evidence.urls if u.service_id), None)
-        if not diagnosis.matched and not url and _looks_like_an_error(diagnosis, paste.addressed):
-            self.store.log_gap(Gap(time.time(), "unmatched", cleaned.text[:GAP_TEXT_LIMIT], paste.channel))
-        if not (diagnosis.matched or paste.addressed or url):
+    def _post(self, client: WebClient, paste: Paste, t: Triage) -> str | None:
+        """Post the first answer; None when the paste gets none (silent, or answered already)."""
+        if t.outcome is Outcome.SILENT:
             self.metrics.silences.inc()
-            return
+            return None
         slot = f"answer:{paste.channel}:{paste.ts}"
         if not self.store.claim(slot, DEDUP_TTL_S):
             log.info("answer to %s/%s already given", paste.channel, paste.ts)
-            return
-        probe = self._probe_value(cleaned.text, diagnosis)
-        service = self.policy.registry.for_url(url.url, url.service_id) if url and self.policy else None
-        auto = service is not None and self.policy.auto_probe
-        if auto and self.policy.admit(paste.user, paste.channel).refusal:
-            auto = False  # over a limit or not allowed here: offer the button instead
-        if auto:
-            message = render_probing(service.name)
-        elif url:
-            message = render_recognised_url(url, service.name if service else None, probe)
-        else:
-            message = render_answer(diagnosis, secrets=cleaned.kinds, probe=probe, paste_ts=paste.ts)
+            return None
         try:
-            posted = client.chat_postMessage(
-                channel=paste.channel,
-                thread_ts=paste.thread_ts,
-                text=message.text,
-                blocks=message.blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        except Exception:
+            return self._send(client, paste.channel, paste.thread_ts, render_triage(t, paste.ts))
+        except SlackApiError:
             self.store.release(slot)  # a redelivery (or an edit) may still answer
             raise
-        best = diagnosis.best if diagnosis.matched else None
-        playbook, variant = (best.playbook.code, best.variant.id if best.variant else None) if best else (None, None)
-        self.store.save_reply(
-            Reply(
-                paste.channel, paste.ts, posted["ts"], paste.thread_ts, playbook, variant, cleaned.text[:GAP_TEXT_LIMIT]
-            )
-        )
-        self.store.count_answer(playbook, variant)
-        self.metrics.answers.labels(playbook=playbook or "none").inc()
-        self.metrics.reply_seconds.observe(time.monotonic() - paste.received)
-        if auto:
-            self._probe_into(client, paste.channel, posted["ts"], service_target(service))
+
+    def _update(self, client: WebClient, reply: Reply, t: Triage) -> str:
+        message = render_edited_away() if t.outcome is Outcome.SILENT else render_triage(t, reply.paste_ts)
+        client.chat_update(channel=reply.channel, ts=reply.reply_ts, text=message.text, blocks=message.blocks)
+        return reply.reply_ts
+
+    def _auto_probe(self, client: WebClient, paste: Paste, reply_ts: str, t: Triage) -> None:
+        decision = self.probes.policy.take(paste.user, paste.channel)
+        target = self.probes.policy.resolve(t.service.name).target
+        result = ProbeResult(t.service.name, None, refused=decision.refusal) if decision.refusal else None
+        self._edit(client, paste.channel, reply_ts, render_probe(result or self._probe(target)))
+
+    # -- probes -----------------------------------------------------------------------------------
 
     def run_probe(
         self, client: WebClient, channel: str, thread_ts: str | None, target: Target, respond: Callable | None = None
@@ -188,102 +143,59 @@ class Responder:
         Where the bot may not post (a channel it was not invited to, a DM between people), the
         result goes to the asker alone through ``respond`` instead.
         """
-        probing = render_probing(target.label)
-        try:
-            posted = client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=probing.text, blocks=probing.blocks
-            )
-        except SlackApiError:
-            if respond is None:
-                raise
-            message = render_probe(self._probe(target))
-            respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
-            return
-        self._probe_into(client, channel, posted["ts"], target)
-
-    def _probe_into(self, client: WebClient, channel: str, ts: str, target: Target) -> None:
-        message = render_probe(self._probe(target))
-        client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        with self.reporting("probe"):
+            try:
+                posted = self._send(client, channel, thread_ts, render_probing(target.label))
+            except SlackApiError:
+                if respond is None:
+                    raise
+                message = render_probe(self._probe(target))
+                respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+                return
+            self._edit(client, channel, posted, render_probe(self._probe(target)))
 
     def _probe(self, target: Target) -> ProbeResult:
         """The probe's result; being busy or failing becomes a result too, so "probing…" never stays."""
         try:
-            result = self.prober.probe(target)
+            result = self.probes.prober.probe(target)
         except Busy:
             result = ProbeResult(target.label, None, refused="busy: other probes are running; try again in 10 s")
-        except Exception as exc:
+        except Exception as exc:  # a bug in one probe must still turn "probing…" into an answer
             log.exception("probe of %s failed", target.label)
             result = ProbeResult(target.label, None, refused=f"the probe itself failed ({type(exc).__name__})")
         self.metrics.probes.labels(verdict=result.verdict or "refused").inc()
         return result
 
-    def _probe_value(self, text: str, diagnosis) -> str | None:
-        """The "Run live probe" button's value when the paste names a registered service or an allowed URL."""
-        if self.policy is None:
-            return None
-        registry, urls = self.policy.registry, diagnosis.evidence.urls
-        for url in urls:
-            service = registry.for_url(url.url, url.service_id)
-            if service:
-                return f"svc:{service.name}"
-        words = set(re.findall(r"[a-z0-9][a-z0-9._-]*", text.lower()))
-        named = next((name for name in registry.services if name in words), None)
-        if named:
-            return f"svc:{named}"
-        for url in urls:
-            if not url.console and self.policy.resolve(url.url).target and len(url.url) < 1900:
-                return f"url:{url.url}"
-        return None
-
-    def revise(self, client: WebClient, paste: Paste, previous_text: str) -> None:
-        """An edited paste updates the existing answer (or gets its first one)."""
-        if paste.text == previous_text:
-            return  # Slack also sends message_changed when it adds a link preview
-        reply = self.store.reply_for(paste.channel, paste.ts)
-        if reply is None:
-            self.answer(client, paste)
-            return
-        cleaned = redact("\n".join([paste.text, *shared_texts(client, paste.files)]))
-        self._warn(client, paste, cleaned.kinds)
-        diagnosis = self.matcher().diagnose(cleaned.text)
-        matched = diagnosis.matched or paste.addressed
-        if matched:
-            message = render_answer(diagnosis, secrets=cleaned.kinds, probe=self._probe_value(cleaned.text, diagnosis),
-                                    paste_ts=paste.ts)  # fmt: skip
-        else:
-            message = render_edited_away()
-        client.chat_update(channel=reply.channel, ts=reply.reply_ts, text=message.text, blocks=message.blocks)
-        best = diagnosis.best if diagnosis.matched else None
-        self.store.save_reply(
-            Reply(
-                channel=reply.channel,
-                paste_ts=reply.paste_ts,
-                reply_ts=reply.reply_ts,
-                thread_ts=reply.thread_ts,
-                playbook=best.playbook.code if best else None,
-                variant=best.variant.id if best and best.variant else None,
-                paste_text=cleaned.text[:GAP_TEXT_LIMIT],
-            )
-        )
+    # -- votes ------------------------------------------------------------------------------------
 
     def record_feedback(self, client: WebClient, body: dict, helpful: bool) -> None:
         """Store the vote (one per user per answer), log an unhelpful answer as a gap, thank the voter."""
-        user = body["user"]["id"]
-        channel = body["channel"]["id"]
-        message = body["message"]
-        playbook, variant, paste_ts = [*body["actions"][0].get("value", "").split("|"), "", ""][:3]
-        new = self.store.record_vote(Vote(channel, message["ts"], user, helpful, playbook or None, variant or None))
-        reply = self.store.reply_for(channel, paste_ts) if paste_ts else None
-        if not helpful and new and reply is not None:
-            self.store.log_gap(
-                Gap(time.time(), "unhelpful", reply.paste_text, channel, playbook or None, variant or None)
-            )
-        client.chat_update(
-            channel=channel,
-            ts=message["ts"],
-            text=message.get("text") or "Thanks for the feedback",
-            blocks=render_feedback_done(message.get("blocks") or [], user, helpful),
-        )
+        with self.reporting("feedback"):
+            channel, message = body["channel"]["id"], body.get("message") or {}
+            reply = self.answer_clicked(body)
+            if reply is None:
+                log.warning("ignored a vote on %s/%s: not one of the bot's answers", channel, message.get("ts"))
+                return
+            user = body["user"]["id"]
+            new = self.store.record_vote(Vote(channel, reply.reply_ts, user, helpful, reply.playbook, reply.variant))
+            if not helpful and new:
+                self.store.log_gap(
+                    Gap(time.time(), "unhelpful", reply.paste_text, channel, reply.playbook, reply.variant)
+                )
+            blocks = render_feedback_done(message.get("blocks") or [], user, helpful)
+            text = message.get("text") or "Thanks for the feedback"
+            client.chat_update(channel=channel, ts=reply.reply_ts, text=text, blocks=blocks)
+
+    def answer_clicked(self, body: dict) -> Reply | None:
+        """The bot's recorded answer a button click belongs to; None for a click on anything else."""
+        action = (body.get("actions") or [{}])[0]
+        paste_ts = paste_of(action.get("value"))
+        channel = (body.get("channel") or {}).get("id")
+        reply = self.store.reply_for(channel, paste_ts) if paste_ts and channel else None
+        clicked = (body.get("message") or {}).get("ts")
+        return reply if reply is not None and reply.reply_ts == clicked else None
+
+    # -- plumbing ---------------------------------------------------------------------------------
 
     def _warn(self, client: WebClient, paste: Paste, kinds: tuple[str, ...]) -> None:
         """Tell the poster alone about credentials in their paste, once per paste (edits included)."""
@@ -293,23 +205,30 @@ class Responder:
             client.chat_postEphemeral(
                 channel=paste.channel, user=paste.user, thread_ts=paste.thread_ts, text=render_secret_warning(kinds)
             )
-        except Exception:
-            log.exception("could not warn %s about a credential in their paste", paste.user)
-
-    def _guarded(self, job: Callable, *args) -> None:
-        try:
-            job(*args)
         except SlackApiError as exc:
-            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-            self.metrics.slack_errors.labels(error=error or f"http_{exc.response.status_code}").inc()
-            log.error("Slack refused a call in %s: %s", getattr(job, "__name__", job), error or exc)
-        except Exception:
-            log.exception("reply work failed (%s)", getattr(job, "__name__", job))
-        finally:
-            self._leave()
+            log.error("could not warn %s about a credential in their paste: %s", paste.user, _error_of(exc))
+
+    def _send(self, client: WebClient, channel: str, thread_ts: str | None, message: SlackMessage) -> str:
+        posted = client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
+            unfurl_links=False, unfurl_media=False,
+        )  # fmt: skip
+        return posted["ts"]
+
+    def _edit(self, client: WebClient, channel: str, ts: str, message: SlackMessage) -> None:
+        client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    @contextmanager
+    def reporting(self, job: str) -> Iterator[None]:
+        """Run one job of reply work: Slack refusals are counted and logged, never raised into Bolt."""
+        try:
+            yield
+        except SlackApiError as exc:
+            self.metrics.slack_errors.labels(error=_error_of(exc)).inc()
+            log.error("Slack refused a call in %s: %s", job, _error_of(exc))
 
 
-def _looks_like_an_error(diagnosis, addressed: bool) -> bool:
-    """Worth a look by playbook authors: asked for directly, or error-shaped text about ModelArts."""
-    ev = diagnosis.evidence
-    return addressed or (ev.context and bool(ev.codes or ev.statuses or ev.exceptions or ev.messages))
+def _error_of(exc: SlackApiError) -> str:
+    data = exc.response.data if exc.response is not None else None
+    error = data.get("error") if isinstance(data, dict) else None
+    return error or f"http_{exc.response.status_code if exc.response is not None else 'none'}"

@@ -8,18 +8,33 @@ them again, to another replica or after the restart.
 from __future__ import annotations
 
 import json
+import threading
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.metrics import Metrics
 
 EVENTS_PATH = "/slack/events"
 
 
-def ops_wsgi(runtime: Runtime):
+class Health(Protocol):
+    """What the routes need to know about the running bot."""
+
+    app: App
+    metrics: Metrics
+    stopping: threading.Event
+
+    def ready(self) -> tuple[bool, dict]:
+        """Whether to take traffic, with the details (I/O allowed)."""
+
+    def liveness(self) -> dict:
+        """That the process answers, without any I/O."""
+
+
+def ops_wsgi(runtime: Health):
     """WSGI app for ``/healthz``, ``/readyz`` and ``/metrics``; 404 for anything else."""
 
     def app(environ, start_response):
@@ -40,7 +55,7 @@ def ops_wsgi(runtime: Runtime):
     return app
 
 
-def slack_wsgi(runtime: Runtime):
+def slack_wsgi(runtime: Health):
     """WSGI app for HTTP mode: Slack's requests (acks timed) plus the operations routes."""
     events = SlackRequestHandler(runtime.app, path=EVENTS_PATH)
     ops = ops_wsgi(runtime)

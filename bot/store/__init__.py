@@ -34,6 +34,8 @@ class Reply:
     variant: str | None
     paste_text: str = ""
     """The paste, redacted and cut to GAP_TEXT_LIMIT: logged as a gap if the answer is voted unhelpful."""
+    probe: str | None = None
+    """What the answer's "Run live probe" button probes (a service name or a URL), if it has one."""
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -108,6 +110,10 @@ class Store(ABC):
         """Count one more hit in a fixed window of ``ttl_s`` seconds that starts at the first hit."""
 
     @abstractmethod
+    def peek(self, key: str) -> int:
+        """How many hits ``incr`` has counted in ``key``'s current window (0 when none or expired); changes nothing."""
+
+    @abstractmethod
     def count_answer(self, playbook: str | None, variant: str | None) -> None:
         """Count one answer given (playbook None: asked directly, nothing matched)."""
 
@@ -126,6 +132,15 @@ class Store(ABC):
     def ping(self) -> bool:
         """Whether the backend answers (for readiness checks)."""
         return True
+
+    def health(self) -> str:
+        """``ok``, ``degraded: …`` (answering from a fallback) or ``down``; asks the backend (I/O)."""
+        return "ok" if self.ping() else "down"
+
+    @property
+    def degraded(self) -> bool:
+        """Whether the last call had to use a fallback; no I/O (for liveness)."""
+        return False
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections and files."""

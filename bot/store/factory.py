@@ -6,17 +6,16 @@ strictly, so a store they cannot really read stops them instead of showing an em
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
+from bot.settings import DEFAULT_STATE_URL
 from bot.store import Store
 from bot.store.memory import MemoryStore
 from bot.store.sqlite import SqliteStore
 
-DEFAULT_STATE_URL = "sqlite:///state/bot.sqlite3"
 ACCEPTED = (
     "sqlite:///relative/path (from the working directory), sqlite:////absolute/path, "
     "redis://host:port/db, rediss://host:port/db, memory://"
@@ -29,11 +28,10 @@ class StoreUnavailableError(Exception):
 
 def open_store(
     url: str | None = None,
-    env: Mapping[str, str] = os.environ,
     on_error: Callable[[str, Exception], None] | None = None,
     strict: bool = False,
 ) -> Store:
-    """The store for ``url`` (else ``STATE_URL``, else a SQLite file under ./state).
+    """The store for ``url`` (``Settings.state_url``; None: a SQLite file under ./state).
 
     Redis is wrapped in a ``ResilientStore`` over a ``MemoryStore``: if Redis fails, ``on_error`` hears
     of it and the bot carries on with process-local state.
@@ -42,7 +40,7 @@ def open_store(
     SQLite file, opening ``memory://`` (always empty outside the bot) or falling back from a Redis that
     does not answer.
     """
-    named = url or env.get("STATE_URL")
+    named = url
     url = named or DEFAULT_STATE_URL
     source = f"STATE_URL={_hide_password(url)}" if named else f"STATE_URL is not set and the default {url}"
     scheme, _, rest = url.partition("://")

@@ -84,6 +84,11 @@ class MemoryStore(Store):
             self._prune(now)
             return count + 1
 
+    def peek(self, key: str) -> int:
+        with self._lock:
+            expires, count = self._counters.get(key, (0.0, 0))
+            return count if expires > self._clock() else 0
+
     def votes(self) -> list[Vote]:
         with self._lock:
             return list(self._votes.values())

@@ -73,6 +73,9 @@ class RedisStore(Store):
     def incr(self, key: str, ttl_s: int) -> int:
         return int(self._incr(keys=[self._key("rate", key)], args=[ttl_s]))
 
+    def peek(self, key: str) -> int:
+        return int(self._redis.get(self._key("rate", key)) or 0)
+
     def count_answer(self, playbook: str | None, variant: str | None) -> None:
         self._redis.hincrby(self._key("answers"), f"{playbook or ''}|{variant or ''}", 1)
 

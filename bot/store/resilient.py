@@ -25,18 +25,17 @@ class ResilientStore(Store):
     ) -> None:
         self.primary, self.fallback = primary, fallback
         self._on_error = on_error
-        self.degraded = False
-        """Whether the last call to the primary failed."""
+        self._degraded = False
 
     def _call(self, method: str, *args):
         try:
             result = getattr(self.primary, method)(*args)
         except FAILURES as exc:
-            self.degraded = True
+            self._degraded = True
             if self._on_error is not None:
                 self._on_error(method, exc)
             return getattr(self.fallback, method)(*args)
-        self.degraded = False
+        self._degraded = False
         return result
 
     def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
@@ -60,6 +59,9 @@ class ResilientStore(Store):
     def incr(self, key: str, ttl_s: int) -> int:
         return self._call("incr", key, ttl_s)
 
+    def peek(self, key: str) -> int:
+        return self._call("peek", key)
+
     def count_answer(self, playbook: str | None, variant: str | None) -> None:
         self._call("count_answer", playbook, variant)
 
@@ -77,8 +79,16 @@ class ResilientStore(Store):
             alive = self.primary.ping()
         except FAILURES:
             alive = False
-        self.degraded = not alive
+        self._degraded = not alive
         return alive
+
+    def health(self) -> str:
+        return "ok" if self.ping() else "degraded: process-local fallback"
+
+    @property
+    def degraded(self) -> bool:
+        """Whether the last call to the primary failed."""
+        return self._degraded
 
     def close(self) -> None:
         self.primary.close()

@@ -161,6 +161,10 @@ class SqliteStore(Store):
             ).fetchall()
             return count
 
+    def peek(self, key: str) -> int:
+        rows = self._read("SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, self._clock()))
+        return rows[0][0] if rows else 0
+
     def count_answer(self, playbook: str | None, variant: str | None) -> None:
         # NULLs never collide in a primary key, so None is stored as '' and turned back on the way out.
         with self._write() as conn:

@@ -69,9 +69,13 @@ def post_action(url: str, payload: dict) -> Sent:
     return post(url, body, signed_headers(body, "application/x-www-form-urlencoded"))
 
 
-def post_command(url: str, command: str, text: str, response_url: str, user: str = "U1", channel: str = "C1") -> Sent:
+def post_command(
+    url: str, command: str, text: str, response_url: str, user: str = "U1", channel: str = "C1", trigger: str = ""
+) -> Sent:
+    """A signed slash command; each gets its own ``trigger_id`` unless ``trigger`` repeats one."""
+    trigger = trigger or f"13345224609.{next(_ids)}.8088930838d88f008e0"
     body = urllib.parse.urlencode(
         {"command": command, "text": text, "user_id": user, "user_name": "dev", "channel_id": channel,
-         "team_id": "T1", "response_url": response_url, "trigger_id": "13345224609.738474920.8088930838d88f008e0"}
+         "team_id": "T1", "response_url": response_url, "trigger_id": trigger}
     )  # fmt: skip
     return post(url, body, signed_headers(body, "application/x-www-form-urlencoded"))

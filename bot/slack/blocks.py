@@ -1,7 +1,7 @@
-"""Diagnosis as a Slack message: Block Kit blocks plus the plain-text fallback.
+"""Triage results and probe results as Slack messages: Block Kit blocks plus the plain-text fallback.
 
 Built with slack_sdk's block models, which refuse anything over Slack's limits; texts are cut to
-fit first (3000 characters a section, 150 a header, 50 blocks), so Slack never rejects a reply.
+fit first (``protocol``'s limits), so Slack never rejects a reply.
 """
 
 from __future__ import annotations
@@ -23,16 +23,22 @@ from bot.extract import PredictionUrl
 from bot.findings import Candidate, Diagnosis
 from bot.probe.result import ProbeResult
 from bot.redact import mask
-from bot.render.text import ASK_BETTER, LAYER_NAMES, VERDICT_TEXT
-
-SECTION_LIMIT = 3000
-HEADER_LIMIT = 150
-FALLBACK_LIMIT = 3000
-MAX_BLOCKS = 50
-HOPS = (("client", "client"), ("apig", "APIG"), ("dispatcher", "dispatcher"), ("model", "model"))
-HELPFUL, UNHELPFUL, RUN_PROBE = "feedback_helpful", "feedback_unhelpful", "run_probe"
-FEEDBACK_BLOCK = "feedback"
-PROBE_BLOCK = "probe"
+from bot.render.text import ASK_BETTER
+from bot.slack.protocol import (
+    CONTEXT_LIMIT,
+    FALLBACK_LIMIT,
+    FEEDBACK_BLOCK,
+    HEADER_LIMIT,
+    HELPFUL,
+    MAX_BLOCKS,
+    PROBE_BLOCK,
+    RUN_PROBE,
+    SECTION_LIMIT,
+    UNHELPFUL,
+    button_value,
+)
+from bot.triage import Outcome, Triage
+from bot.vocabulary import Layer, Route, Verdict, shorten
 
 
 @dataclass(frozen=True)
@@ -43,23 +49,28 @@ class SlackMessage:
     blocks: list[dict]
 
 
+def render_triage(t: Triage, paste_ts: str) -> SlackMessage:
+    """The reply a triaged paste gets; every button carries ``paste_ts`` (see ``protocol``)."""
+    if t.outcome is Outcome.AUTO_PROBE:
+        return render_probing(t.service.name)
+    if t.outcome is Outcome.RECOGNISED_URL:
+        return render_recognised_url(t.url, t.service.name if t.service else None, t.probe, paste_ts)
+    return render_answer(t.diagnosis, secrets=t.secrets, probe=t.probe, paste_ts=paste_ts)
+
+
 def render_answer(
-    d: Diagnosis, *, secrets: tuple[str, ...] = (), probe: str | None = None, paste_ts: str = ""
+    d: Diagnosis, *, paste_ts: str, secrets: tuple[str, ...] = (), probe: str | None = None
 ) -> SlackMessage:
     """The reply to a paste: the diagnosis, or (when asked directly) the closest candidates.
 
-    ``probe`` is the value of a "Run live probe" button (a registered service or an allowed URL);
-    ``paste_ts`` rides on the vote buttons so a "Not helpful" vote can find the paste.
+    ``probe`` names what a "Run live probe" button would probe (a registered service or an allowed URL).
     """
     if not d.matched:
-        return _render_unsure(d, secrets, probe)
+        return _render_unsure(d, secrets, probe, paste_ts)
     best = d.best
-    code = best.code or best.playbook.code
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=_cut(f"{code} · {best.title}", HEADER_LIMIT), emoji=True)),
-        ContextBlock(
-            elements=[MarkdownTextObject(text=f"{_hops(best.playbook.layer)}   ·   confidence {best.confidence:.2f}")]
-        ),
+        HeaderBlock(text=PlainTextObject(text=shorten(f"{best.label} · {best.title}", HEADER_LIMIT), emoji=True)),
+        _context(f"{_hops(d.route, best.layer)}   ·   confidence {best.confidence:.2f}"),
         _section(f"*Cause*\n{esc(best.cause)}"),
     ]
     title_zh, cause_zh = best.zh()
@@ -69,20 +80,18 @@ def render_answer(
     blocks.append(_section(f"*Fix*\n{steps}"))
     if best.variant is None and best.playbook.variants:
         blocks.append(_section("*Which one is it?* The status and message tell the cases apart:\n" + _cases(best)))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Why: {esc(best.why)}", SECTION_LIMIT))]))
-    if best.playbook.links:
-        links = " · ".join(f"<{url}|{esc(title)}>" for title, url in best.playbook.links[:5])
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f":book: {links}", SECTION_LIMIT))]))
+    blocks.append(_context(f"Why: {esc(best.why)}"))
+    blocks.extend(_links(best))
     if d.others:
-        others = ", ".join(f"`{c.code or c.playbook.code}` {esc(c.title)}" for c in d.others[:8])
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Also in this paste: {others}", 2000))]))
+        others = ", ".join(f"`{c.label}` {esc(c.title)}" for c in d.others[:8])
+        blocks.append(_context(f"Also in this paste: {others}"))
     blocks.extend(_notices(d, secrets))
-    blocks.append(_feedback(best, probe, paste_ts))
-    text = f"{code} ({LAYER_NAMES[best.playbook.layer]}): {best.title}. {best.cause}"
+    blocks.append(_feedback(probe, paste_ts))
+    text = f"{best.label} ({best.layer.display}): {best.title}. {best.cause}"
     return _message(text, blocks)
 
 
-def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | None) -> SlackMessage:
+def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | None, paste_ts: str) -> SlackMessage:
     """The reply to a paste that carries a prediction URL and no error."""
     facts = [f"*Host* `{esc(url.host)}`"]
     if url.region:
@@ -99,19 +108,14 @@ def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | 
     )
     blocks: list[Block] = [_section(f"{text}\n" + "\n".join(facts))]
     if probe:
-        blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(probe)]))
+        blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(paste_ts)]))
     else:
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(text="Only registered services and Huawei Cloud gateway URLs can be probed.")
-                ]
-            )
-        )
+        blocks.append(_context("Only registered services and Huawei Cloud gateway or MaaS URLs can be probed."))
     return _message(text, blocks)
 
 
 def render_probing(label: str) -> SlackMessage:
+    """The placeholder a probe result replaces."""
     text = f":hourglass_flowing_sand: Probing {mask(label)}…"
     return _message(text, [_section(esc(text))])
 
@@ -121,31 +125,26 @@ def render_probe(result: ProbeResult) -> SlackMessage:
     if result.refused:
         text = f"Not probed: {result.refused}"
         return _message(text, [_section(f":no_entry: {esc(text)}")])
-    icon = ":white_check_mark:" if result.verdict == "ok" else ":x:"
-    headline = (
-        f"{result.target} is healthy" if result.verdict == "ok" else f"{result.target} {VERDICT_TEXT[result.verdict]}"
-    )
-    best = result.best
-    if best and result.verdict != "ok":
-        headline += f": {best.code or best.playbook.code}"
+    failed = result.verdict != Verdict.OK
+    icon = ":x:" if failed else ":white_check_mark:"
+    headline = f"{result.target} {Verdict(result.verdict).text}" if failed else f"{result.target} is healthy"
+    best = result.best if failed else None
+    if best:
+        headline += f": {best.label}"
     rows = "\n".join(f"{'✓' if p.ok else '✗'} {p.name:<8}{p.ms:>9.1f} ms  {p.detail}" for p in result.phases)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=_cut(f"{headline}", HEADER_LIMIT), emoji=True)),
-        ContextBlock(
-            elements=[MarkdownTextObject(text=f"{icon} {_probe_hops(result.verdict)}   ·   {result.total_ms:.0f} ms")]
-        ),
+        HeaderBlock(text=PlainTextObject(text=shorten(headline, HEADER_LIMIT), emoji=True)),
+        _context(f"{icon} {_probe_hops(result)}   ·   {result.total_ms:.0f} ms"),
         _section(f"```{esc(rows)}```"),
+        *(_section(f":information_source: {esc(note)}") for note in result.notes),
     ]
-    if best and result.verdict != "ok":
+    if best:
         blocks.append(_section(f"*{esc(best.title)}*\n{esc(best.cause)}"))
-        steps = "\n".join(f"{n}. {esc(step)}" for n, step in enumerate(best.steps, 1))
-        blocks.append(_section(f"*Fix*\n{steps}"))
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Why: {esc(best.why)}", SECTION_LIMIT))]))
-        if best.playbook.links:
-            links = " · ".join(f"<{url}|{esc(title)}>" for title, url in best.playbook.links[:5])
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f":book: {links}", SECTION_LIMIT))]))
+        blocks.append(_section("*Fix*\n" + "\n".join(f"{n}. {esc(step)}" for n, step in enumerate(best.steps, 1))))
+        blocks.append(_context(f"Why: {esc(best.why)}"))
+        blocks.extend(_links(best))
     if result.service_state:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(esc(result.service_state.summary()), 2000))]))
+        blocks.append(_context(esc(result.service_state.summary())))
     return _message(f"{headline} ({result.total_ms:.0f} ms)", blocks)
 
 
@@ -184,21 +183,16 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _render_unsure(d: Diagnosis, secrets: tuple[str, ...], probe: str | None) -> SlackMessage:
+def _render_unsure(d: Diagnosis, secrets: tuple[str, ...], probe: str | None, paste_ts: str) -> SlackMessage:
     lines = ["I could not find a known ModelArts prediction error in this message."]
     if d.candidates:
         lines.append("Closest matches:")
         lines.extend(
-            f"• `{c.code or c.playbook.code}` {esc(c.title)} (confidence {c.confidence:.2f}: {esc(c.why)})"
-            for c in d.candidates[:3]
+            f"• `{c.label}` {esc(c.title)} (confidence {c.confidence:.2f}: {esc(c.why)})" for c in d.candidates[:3]
         )
-    blocks: list[Block] = [
-        _section("\n".join(lines)),
-        ContextBlock(elements=[MarkdownTextObject(text=ASK_BETTER)]),
-        *_notices(d, secrets),
-    ]
+    blocks: list[Block] = [_section("\n".join(lines)), _context(ASK_BETTER), *_notices(d, secrets)]
     if probe:
-        blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(probe)]))
+        blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(paste_ts)]))
     return _message(lines[0], blocks)
 
 
@@ -208,24 +202,33 @@ def _notices(d: Diagnosis, secrets: tuple[str, ...]) -> list[Block]:
         notes.append(":scissors: The paste was long; I read its first 200,000 characters.")
     if secrets:
         notes.append(f":lock: I masked credentials in your paste ({', '.join(secrets)}).")
-    return [ContextBlock(elements=[MarkdownTextObject(text=n)]) for n in notes]
+    return [_context(n) for n in notes]
 
 
-def _feedback(best: Candidate, probe: str | None, paste_ts: str) -> ActionsBlock:
-    value = f"{best.playbook.code}|{best.variant.id if best.variant else ''}|{paste_ts}"
+def _feedback(probe: str | None, paste_ts: str) -> ActionsBlock:
+    value = button_value(paste_ts)
     buttons = [
         ButtonElement(text=PlainTextObject(text=":+1: Helpful", emoji=True), action_id=HELPFUL, value=value),
         ButtonElement(text=PlainTextObject(text=":-1: Not helpful", emoji=True), action_id=UNHELPFUL, value=value),
     ]
     if probe:
-        buttons.append(_probe_button(probe))
+        buttons.append(_probe_button(paste_ts))
     return ActionsBlock(block_id=FEEDBACK_BLOCK, elements=buttons)
 
 
-def _probe_button(value: str) -> ButtonElement:
+def _probe_button(paste_ts: str) -> ButtonElement:
     return ButtonElement(
-        text=PlainTextObject(text=":satellite_antenna: Run live probe", emoji=True), action_id=RUN_PROBE, value=value
+        text=PlainTextObject(text=":satellite_antenna: Run live probe", emoji=True),
+        action_id=RUN_PROBE,
+        value=button_value(paste_ts),
     )
+
+
+def _links(best: Candidate) -> list[Block]:
+    if not best.playbook.links:
+        return []
+    links = " · ".join(f"<{url}|{esc(title)}>" for title, url in best.playbook.links[:5])
+    return [_context(f":book: {links}")]
 
 
 def _cases(best: Candidate) -> str:
@@ -238,25 +241,27 @@ def _cases(best: Candidate) -> str:
     return "\n".join(lines)
 
 
-def _probe_hops(verdict: str | None) -> str:
-    if verdict in (None, "ok"):
-        return " → ".join(name for _, name in HOPS)
-    return _hops(verdict)
+def _probe_hops(result: ProbeResult) -> str:
+    verdict = Verdict(result.verdict) if result.verdict else Verdict.OK
+    route = result.route or Route.CLASSIC
+    if verdict is Verdict.OK:
+        return " → ".join(hop.hop for hop in route.hops)
+    return _hops(verdict.layer.route or route, verdict.layer)
 
 
-def _hops(layer: str) -> str:
-    marked = [f"*{name}* :x:" if key == layer else name for key, name in HOPS]
-    return f"{LAYER_NAMES[layer]}:  " + " → ".join(marked)
+def _hops(route: Route, failed: Layer) -> str:
+    marked = [f"*{hop.hop}* :x:" if hop is failed else hop.hop for hop in route.hops]
+    return f"{failed.display}:  " + " → ".join(marked)
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_LIMIT, one_line=False)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=shorten(text, CONTEXT_LIMIT, one_line=False))])
 
 
 def _message(text: str, blocks: list[Block]) -> SlackMessage:
     dicts = [b.to_dict() for b in blocks[:MAX_BLOCKS]]  # to_dict() validates every Block Kit limit
-    return SlackMessage(text=_cut(text, FALLBACK_LIMIT), blocks=dicts)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return SlackMessage(text=shorten(text, FALLBACK_LIMIT, one_line=False), blocks=dicts)

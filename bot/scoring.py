@@ -1,0 +1,69 @@
+"""Every weight and threshold of the matcher, in one object (Drain3's lesson: tuning has one place).
+
+Confidences are in 0..1; variant scores are points (a message similarity counts up to 100).
+``Matcher`` takes a ``Scoring``; nothing else in the engine holds a number of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scoring:
+    answer_threshold: float = 0.6
+    """Confidence from which the bot answers unprompted in a channel."""
+    max_confidence: float = 0.99
+
+    # codes
+    code_strict: float = 0.9
+    """A well-formed code with a playbook of its own."""
+    code_loose: float = 0.84
+    """A code written loosely (``apig 0201``, a typo'd prefix or digit) that still names a playbook."""
+    family: float = 0.72
+    """A well-formed code with no playbook of its own, answered by its family's."""
+    status_agrees: float = 0.04
+    phrase_agrees: float = 0.04
+    in_body_tiebreak: float = 0.03
+    """Ranking bonus for a code that sits in an error body over one quoted in prose."""
+
+    # code-less evidence
+    symptom: float = 0.8
+    message_base: float = 0.55
+    """Confidence of a known message found at the verification similarity; grows to base + span at 100%."""
+    message_span: float = 0.4
+    no_context_penalty: float = 0.05
+    secondary: float = 0.8
+    """Weight of a code-less match when the paste also carries codes: it can only be an 'other'."""
+
+    # the message index
+    index_cover: float = 0.5
+    """Share of a message's informative weight the paste must contain to be verified."""
+    index_verify: float = 80.0
+    """rapidfuzz partial_ratio a shortlisted message must reach."""
+    generic_words: int = 4
+    """A message of this many words or fewer ("Request entity too large") needs ModelArts context."""
+    explains_ratio: float = 90.0
+    """A message this similar to a coded playbook's own text is that code's wording, not a second error."""
+    phrase_ratio: float = 85.0
+
+    # choosing a variant
+    variant_floor: float = 70.0
+    """Message similarity below which a variant's messages say nothing."""
+    status_mismatch: float = -15.0
+    status_unique: float = 60.0
+    """The status alone tells this variant apart."""
+    status_shared: float = 20.0
+    symptom_points: float = 60.0
+    """An author-written sign of this very cause."""
+    route_points: float = 30.0
+    """A MaaS paste, and a cause of the MaaS route."""
+    variant_min: float = 60.0
+    variant_margin: float = 5.0
+    last_hits: int = 10
+    """How many of a code's latest occurrences are tried, latest first, before the whole paste decides."""
+    fallback_scan: int = 20_000
+    """Characters of the paste the whole-paste variant decision reads."""
+
+
+DEFAULT = Scoring()

@@ -1,0 +1,157 @@
+"""The domain's words, defined once: hops (layers), call routes, probe verdicts and code families.
+
+Extraction, matching, rendering, probes and upkeep all speak this vocabulary; adding a hop or a
+code family is one edit here (plus the playbook schema's enum, which a test keeps in step).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Route(StrEnum):
+    """The call path a prediction travels."""
+
+    CLASSIC = "classic"
+    """client -> API Gateway -> ModelArts dispatcher -> the model service."""
+    MAAS = "maas"
+    """client -> MaaS model-call gateway -> the model engine (ModelArts Studio, OpenAI-compatible)."""
+
+    @property
+    def hops(self) -> tuple[Layer, ...]:
+        return _HOPS[self]
+
+
+class Layer(StrEnum):
+    """The hop where a request stopped."""
+
+    CLIENT = "client"
+    APIG = "apig"
+    DISPATCHER = "dispatcher"
+    MODEL = "model"
+    MAAS = "maas"
+    ENGINE = "engine"
+
+    @property
+    def display(self) -> str:
+        """The hop's full name, e.g. "API Gateway (APIG)"."""
+        return _NAMES[self][0]
+
+    @property
+    def display_zh(self) -> str:
+        return _NAMES[self][1]
+
+    @property
+    def hop(self) -> str:
+        """The hop's short name in a path diagram."""
+        return _NAMES[self][2]
+
+    @property
+    def route(self) -> Route | None:
+        """The route this hop belongs to; None for the client, which every route starts from."""
+        return next((r for r in Route if self in r.hops and self is not Layer.CLIENT), None)
+
+
+_HOPS = {
+    Route.CLASSIC: (Layer.CLIENT, Layer.APIG, Layer.DISPATCHER, Layer.MODEL),
+    Route.MAAS: (Layer.CLIENT, Layer.MAAS, Layer.ENGINE),
+}
+_NAMES = {
+    Layer.CLIENT: ("Client / network", "客户端 / 网络", "client"),
+    Layer.APIG: ("API Gateway (APIG)", "API 网关 (APIG)", "APIG"),
+    Layer.DISPATCHER: ("ModelArts dispatcher", "ModelArts 调度层", "dispatcher"),
+    Layer.MODEL: ("Model service", "模型服务", "model"),
+    Layer.MAAS: ("MaaS gateway", "MaaS 网关", "MaaS gateway"),
+    Layer.ENGINE: ("Model engine", "模型推理引擎", "engine"),
+}
+
+
+class Verdict(StrEnum):
+    """What a live probe concluded: healthy, or the hop that fails (the layer names)."""
+
+    OK = "ok"
+    CLIENT = "client"
+    APIG = "apig"
+    DISPATCHER = "dispatcher"
+    MODEL = "model"
+    MAAS = "maas"
+    ENGINE = "engine"
+
+    @property
+    def layer(self) -> Layer | None:
+        return None if self is Verdict.OK else Layer(self.value)
+
+    @property
+    def text(self) -> str:
+        """What the verdict says, e.g. "fails at the MaaS gateway"."""
+        return _VERDICT_TEXT[self]
+
+
+_VERDICT_TEXT = {
+    Verdict.OK: "healthy",
+    Verdict.CLIENT: "fails on the client / network side",
+    Verdict.APIG: "fails at API Gateway (APIG)",
+    Verdict.DISPATCHER: "fails at the ModelArts dispatcher",
+    Verdict.MODEL: "fails in the model service",
+    Verdict.MAAS: "fails at the MaaS gateway",
+    Verdict.ENGINE: "fails in the model engine",
+}
+
+
+@dataclass(frozen=True)
+class CodeFamily:
+    """One kind of error code: how its prefix and number are written, which hop emits it, its fallback playbook."""
+
+    prefix: str
+    """Canonical prefix, as in ``APIG.0201``."""
+    spellings: str
+    """Regex for the ways people write the prefix (case-insensitive)."""
+    number: str
+    """Regex of a well-formed number of this family."""
+    length: int
+    """How many characters that number has."""
+    layer: Layer
+    fallback: str | None
+    """Playbook for a well-formed code without one of its own (``APIG.XXXX``)."""
+
+    def fits(self, number: str) -> bool:
+        return len(number) == self.length and re.fullmatch(self.number, number) is not None
+
+
+FAMILIES: tuple[CodeFamily, ...] = (
+    CodeFamily("APIG", r"APIGW?", r"\d{4}", 4, Layer.APIG, "APIG.XXXX"),
+    CodeFamily("ModelArts", r"Model[ _-]?Arts?", r"81\d{3}", 5, Layer.MAAS, "ModelArts.81XXX"),
+    CodeFamily("ModelArts", r"Model[ _-]?Arts?", r"\d{4}", 4, Layer.DISPATCHER, "ModelArts.XXXX"),
+    CodeFamily("MR", r"MR", r"\d{4}", 4, Layer.MODEL, "MR.XXXX"),
+    CodeFamily("CF2", r"CF2", r"E\d{5}", 6, Layer.DISPATCHER, None),
+)
+PREFIX_SPELLINGS = "|".join(dict.fromkeys(f.spellings for f in FAMILIES))
+"""Every prefix spelling, for the extractor's code pattern."""
+_CANONICAL = tuple((re.compile(f"(?:{f.spellings})$", re.IGNORECASE), f.prefix) for f in FAMILIES)
+
+
+def canonical_prefix(written: str) -> str | None:
+    """``apigw`` -> ``APIG``; ``Model_Art`` -> ``ModelArts``; None for a word that is no prefix."""
+    return next((prefix for pattern, prefix in _CANONICAL if pattern.match(written)), None)
+
+
+def family_of(code: str) -> CodeFamily | None:
+    """The family a canonical code (``ModelArts.81003``) belongs to, if its number is well formed for one."""
+    prefix, _, number = code.partition(".")
+    return next((f for f in FAMILIES if f.prefix == prefix and f.fits(number)), None)
+
+
+def plausible_number(prefix: str, number: str) -> bool:
+    """Could ``number`` be a mistyped code of ``prefix``? As long as a well-formed one; for the long
+    five-digit MaaS numbers also one digit longer, since people insert a digit there (``810006``)."""
+    lengths = [f.length for f in FAMILIES if f.prefix == prefix]
+    return len(number) in lengths or (max(lengths, default=0) >= 5 and len(number) == max(lengths) + 1)
+
+
+def shorten(text: str, limit: int, *, one_line: bool = True) -> str:
+    """``text`` within ``limit`` characters, cut with an ellipsis; ``one_line`` folds whitespace first."""
+    if one_line:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
