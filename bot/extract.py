@@ -11,36 +11,42 @@ repeats, so a hostile paste costs time in proportion to its (capped) length.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.textnorm import normalize
-from bot.vocabulary import PREFIX_SPELLINGS, Route, canonical_prefix, family_of, plausible_number
+from bot.vocabulary import PREFIX_SPELLINGS, Layer, Route, Surface, canonical_prefix, family_of, plausible_number
 
 MAX_CODE_HITS = 200
 LINE_REACH = 600
 
 _CODE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:(?P<prefix>{PREFIX_SPELLINGS})|(?P<typo>[A-Za-z]{{4,10}}))"
-    r"(?P<sep>[._ -]?)(?P<num>E\d{5}|[0-9Oo]{4,6})(?![0-9])"
+    rf"(?<![A-Za-z0-9])(?:(?P<prefix>{PREFIX_SPELLINGS})|(?P<typo>[A-Za-z][A-Za-z01|]{{2,9}}))"
+    r"(?P<sep>[._ -]?)(?P<num>E[0-9Oo]{5}|[0-9OoIlS|]{4,6})(?![0-9])"
     r"(?:\.(?P<wrapped>[1-5]\d\d)(?![\w.]))?",
     re.IGNORECASE,
 )
 """A code in any written form; ``wrapped`` is the status a wrapper appends (``InferHub.ModelArts.81111.429``)."""
-_APIG_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in ("apig", "apigw") for i in range(len(w) - 1)) - {
-    "apig",
-    "apigw",
+_OCR_LETTERS = str.maketrans("1i|05", "lllos")
+"""What OCR and look-alike letters make of a word: ``AP1G``, ``APIG`` and ``APlG`` all read ``aplg``."""
+_OCR_DIGITS = str.maketrans("OoIl|S", "001115")
+"""Letters OCR puts where a code's digits were: ``MR.O1O5`` -> ``MR.0105``."""
+_APIG_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in ("aplg", "aplgw") for i in range(len(w) - 1)) | {
+    "aplg",
+    "aplgw",
 }
 _IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}(?:InferHub\.)?$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|\breturned\s{1,3}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded)\s{1,3}(?:an?\s{1,2}|http\s{1,2})?|返回\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
     r"|\bupstream\s{1,3})$",
     re.IGNORECASE,
 )
+_LINE_START = re.compile(r"\n[ \t(\[]{0,3}$")
 _STATUS_AFTER = re.compile(
     r"\s{1,4}(?:Client Error|Server Error|Unauthorized|Forbidden|Not Found|Bad Request|Too Many Requests"
     r"|Gateway Time-?out|Request Entity Too Large|Method Not Allowed|Internal Server Error|Bad Gateway"
@@ -86,6 +92,14 @@ _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
 _MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")
 _CLASSIC_WORDS = frozenset({"erno", "appcode", "infers"})
 _CLASSIC_PHRASES = ("x-auth-token", "x-apig-appcode", "customize_service", "words_result", ".apig.")
+_SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3}$")
+"""A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""
+_ALERT = re.compile(
+    r"(?i)(?P<resolved>\[resolved\]|\bresolved\b|✅|已恢复|告警恢复|恢复正常|已解决)"
+    r"|\[firing(?::\d+)?\]|\bfiring\b|🔥|告警中|触发告警"
+)
+"""Alert headers; a code under a resolved one is history, under a firing one it is the news."""
+ALERT_REACH = 1500
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -102,6 +116,8 @@ class CodeHit:
     line: str
     status: int | None
     message: str | None
+    resolved: bool = False
+    """It stands under an alert that says it is over ("[RESOLVED]", "✅", "已恢复")."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +155,8 @@ class Evidence:
     lang: str
     route: Route | None = None
     """The call path the paste visibly comes from: the address called, a MaaS code, or tell-tale words and headers."""
+    surface: Surface | None = None
+    """The part of ModelArts the paste comes from, where it shows: a prediction, or a management API."""
 
 
 def extract(paste: str | bytes) -> Evidence:
@@ -147,7 +165,9 @@ def extract(paste: str | bytes) -> Evidence:
     lower = text.lower()
     words = set(_WORDS.findall(lower))
     context = _mentions(lower, words, _CONTEXT_WORDS, _CONTEXT_PHRASES)
-    codes = tuple(_codes(text))
+    hits = list(_codes(text))
+    succeeded = {hit.code for hit in hits if _SUCCESS.match(hit.message or "")}  # a code seen answering success
+    codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))
     return Evidence(
         text=text,
@@ -162,7 +182,18 @@ def extract(paste: str | bytes) -> Evidence:
         foreign=not context and _mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES),
         lang=_language(text),
         route=_route(lower, words, urls, codes),
+        surface=_surface(lower, codes),
     )
+
+
+def _surface(lower: str, codes: tuple[CodeHit, ...]) -> Surface | None:
+    """Prediction when the paste shows a prediction at all (its words, or a code only the prediction path
+    emits: gateway, MaaS, model); management when it only shows a management API."""
+    if any(sign in lower for sign in Surface.PREDICTION.signs) or any(_prediction_code(h.code) for h in codes):
+        return Surface.PREDICTION
+    if any(sign in lower for sign in Surface.MANAGEMENT.signs):
+        return Surface.MANAGEMENT
+    return None
 
 
 def _mentions(lower: str, words: set[str], vocabulary: frozenset[str], phrases: tuple[str, ...]) -> bool:
@@ -185,29 +216,48 @@ def _route(lower: str, words: set[str], urls: tuple[PredictionUrl, ...], codes: 
     return None
 
 
+def _prediction_code(code: str) -> bool:
+    family = family_of(code)
+    return family is not None and family.layer in (Layer.APIG, Layer.MAAS, Layer.MODEL)
+
+
 def _typo_family(word: str) -> str | None:
-    """The code prefix a mistyped word stands for (``APGI`` -> APIG, ``Modelrats`` -> ModelArts), if any."""
-    w = word.lower()
+    """The code prefix a mistyped or OCR'd word stands for (``APGI``, ``AP1G`` -> APIG; ``ModeIArts`` -> ModelArts)."""
+    w = word.lower().replace("rn", "m").translate(_OCR_LETTERS)
     if w in _APIG_TYPOS:
         return "APIG"
-    if len(w) >= 7 and DamerauLevenshtein.distance(w, "modelarts") <= 2:
+    if len(w) >= 7 and DamerauLevenshtein.distance(w, "modelarts", score_cutoff=2) <= 2:
         return "ModelArts"
+    return None
+
+
+def _number(prefix: str, written: str) -> str | None:
+    """The code number ``written`` stands for, reading OCR letters as digits; trailing letters that are
+    more likely the next word (``MR.0105Is``) are dropped. None when no plausible number is there."""
+    if written[0] in "eE":
+        number = "E" + written[1:].replace("O", "0").replace("o", "0")
+        return number if any(c.isdigit() for c in written) else None
+    for end in range(len(written), 3, -1):
+        if end < len(written) and written[end].isdigit():
+            return None  # only letters are dropped, never digits
+        part = written[:end]
+        number = part.translate(_OCR_DIGITS)
+        # "APIG.OOOO" is a placeholder, not a code; "MR.O105" (letter O for zero) is one
+        if sum(c.isdigit() for c in part) >= 2 and plausible_number(prefix, number):
+            return number
     return None
 
 
 def _codes(text: str):
     found = 0
+    alerts = [(m.start(), m.group("resolved") is not None) for m in _ALERT.finditer(text)]
     for m in _CODE.finditer(text):
         if found >= MAX_CODE_HITS:
             return
         num = m.group("num")
-        if sum(c.isdigit() for c in num) < 3:
-            continue  # "APIG.OOOO" is not a code; "MR.O105" (letter O for zero) is
         prefix = canonical_prefix(m.group("prefix")) if m.group("prefix") else _typo_family(m.group("typo"))
-        if prefix is None:
-            continue
-        number = num.upper() if num[0] in "eE" else num.replace("O", "0").replace("o", "0")
-        if not plausible_number(prefix, number):
+        number = _number(prefix, num) if prefix else None
+        if number is None:
             continue  # "APIG.02011" is no code; "ModelArts.810006" may be 81006 with a digit too many
         code = f"{prefix}.{number}"
         # a typo in the prefix or the digits, or a number no family has, makes the code loose
@@ -229,16 +279,26 @@ def _codes(text: str):
             line=line,
             status=int(wrapped) if wrapped else _nearest_status(text, line_start, line),
             message=_message_in(line),
+            resolved=_under_resolved_alert(alerts, start),
         )
 
 
+def _under_resolved_alert(alerts: list[tuple[int, bool]], start: int) -> bool:
+    """Whether the nearest alert header before ``start`` (within ``ALERT_REACH``) says the alert is over."""
+    at = bisect.bisect_left(alerts, (start, False)) - 1
+    return at >= 0 and start - alerts[at][0] <= ALERT_REACH and alerts[at][1]
+
+
 def _statuses(text: str):
-    """HTTP statuses: three-digit numbers that HTTP-ish words stand around."""
+    """HTTP statuses: three-digit numbers that HTTP-ish words stand around (or that open the line printed
+    under a line asking for the status, as ``r.status_code`` in a REPL)."""
     for m in _NUMBER.finditer(text):
         start, end = m.span()
         before = text[max(0, start - 24) : start]
-        if _STATUS_BEFORE.search(before) or (
-            (not before or before[-1] in " \t\n([") and _STATUS_AFTER.match(text, end, end + 40)
+        if (
+            _STATUS_BEFORE.search(before)
+            or ((not before or before[-1] in " \t\n([") and _STATUS_AFTER.match(text, end, end + 40))
+            or (_LINE_START.search(before) and "status" in text[max(0, start - 200) : start].lower())
         ):
             yield int(m.group(0))
 

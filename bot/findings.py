@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.extract import Evidence
 from bot.playbook import Playbook, Variant
-from bot.vocabulary import Layer, Route
+from bot.vocabulary import Layer, Route, Surface
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,12 @@ class Diagnosis:
 
     @property
     def matched(self) -> bool:
-        return self.best is not None and self.best.confidence >= self.threshold
+        """Would the bot answer unprompted: a candidate confident enough, from a prediction (not a management API)."""
+        return (
+            self.best is not None
+            and self.best.confidence >= self.threshold
+            and self.evidence.surface is not Surface.MANAGEMENT
+        )
 
     @property
     def route(self) -> Route:

@@ -37,7 +37,11 @@ class KnowledgeBase:
             for v in p.variants:
                 entries.extend((m, Entry(p, v)) for m in v.messages)
         self.messages: MessageIndex[Entry] = MessageIndex(entries)
-        self.with_symptoms = tuple(p for p in playbooks if p.symptoms or any(v.symptoms for v in p.variants))
+        self.with_symptoms = tuple(
+            p
+            for p in playbooks
+            if p.symptoms or p.status_signs or any(v.symptoms or v.status_signs for v in p.variants)
+        )
 
     def __len__(self) -> int:
         return len(self.playbooks)

@@ -24,6 +24,20 @@ from bot.scoring import DEFAULT, Scoring
 from bot.vocabulary import Route, shorten
 
 
+class _Timeline:
+    """The paste's codes in order: which stand in error bodies, and which of those came last."""
+
+    def __init__(self, groups: dict[str, list[CodeHit]]):
+        self.bodies = {code for code, hits in groups.items() if any(h.in_body for h in hits)}
+        live = {
+            code: max(h.start for h in hits if h.in_body and not h.resolved)
+            for code, hits in groups.items()
+            if any(h.in_body and not h.resolved for h in hits)
+        }
+        self.errors = len(live)
+        self.latest = max(live, key=live.get) if len(live) > 1 else None
+
+
 @dataclass(frozen=True)
 class _Pick:
     """A variant chosen for a code, with what decided it."""
@@ -64,6 +78,7 @@ class Matcher:
         groups: dict[str, list[CodeHit]] = {}
         for hit in ev.codes:
             groups.setdefault(hit.code, []).append(hit)
+        timeline = _Timeline(groups)
         for code, hits in groups.items():
             strict = any(h.strict for h in hits)
             playbook, how = self.kb.get(code), "exact"
@@ -72,7 +87,26 @@ class Matcher:
             elif playbook is None:
                 playbook, how = self.kb.family(code), "family"
             if playbook is not None:  # "mr 1234" may be a merge request: a loose code earns no family
-                yield self._code_candidate(playbook, code, hits, ev, how)
+                candidate = self._code_candidate(playbook, code, hits, ev, how)
+                yield self._placed(candidate, code, hits, timeline)
+
+    def _placed(self, candidate: Candidate, code: str, hits: list[CodeHit], timeline: _Timeline) -> Candidate:
+        """Weigh a code by where it stands among the paste's errors: the latest error body leads; a code only
+        quoted in prose, or only under a resolved alert, is history."""
+        s = self.scoring
+        confidence, reasons = candidate.confidence, [candidate.why]
+        if all(h.resolved for h in hits):
+            confidence *= s.resolved
+            reasons.append("in a resolved alert")
+        elif timeline.latest == code:
+            confidence += s.latest
+            reasons.append(f"latest of {timeline.errors} errors")
+        if timeline.bodies and code not in timeline.bodies:
+            confidence *= s.quoted
+            reasons.append("only quoted, not in an error body")
+        if confidence == candidate.confidence:
+            return candidate
+        return replace(candidate, confidence=round(min(confidence, s.max_confidence), 2), why=" + ".join(reasons))
 
     def _code_candidate(self, playbook: Playbook, code: str, hits: list[CodeHit], ev: Evidence, how: str):
         s = self.scoring
@@ -124,27 +158,29 @@ class Matcher:
         return status, self._decide(playbook.variants, ev.text[: self.scoring.fallback_scan], False, status, ev)
 
     def _decide(self, variants: tuple[Variant, ...], text: str, exact: bool, status: int | None, ev: Evidence):
-        """Score every variant against one piece of text; the clear winner, or None."""
+        """Score every variant that can apply against one piece of text; the clear winner, or None."""
         s = self.scoring
         processed = default_process(text)
-        scored: list[tuple[float, _Pick]] = []
+        eligible = []
         for v in variants:
-            if v.route and ev.route and v.route is not ev.route:
-                continue  # a cause of the other call path
-            score, phrase = self._message_points(v, processed, exact)
+            points, phrase = self._message_points(v, processed, exact)
+            symptom = _first_symptom(v.symptoms, ev.text)
+            if _on_route(v, ev, own_words=bool(phrase or symptom)):  # not a cause of the other call path
+                eligible.append((v, points, phrase, symptom))
+        scored: list[tuple[float, _Pick]] = []
+        for v, points, phrase, symptom in eligible:
             if status is not None and v.http_status:
                 if status not in v.http_status:
-                    score += s.status_mismatch
-                elif sum(status in other.http_status for other in variants) == 1:
-                    score += s.status_unique
+                    points += s.status_mismatch
+                elif sum(status in other[0].http_status for other in eligible) == 1:
+                    points += s.status_unique
                 else:
-                    score += s.status_shared
-            symptom = _first_symptom(v.symptoms, ev.text)
+                    points += s.status_shared
             if symptom:
-                score += s.symptom_points
+                points += s.symptom_points
             if v.route is Route.MAAS and ev.route is Route.MAAS:
-                score += s.route_points  # the classic route is the default; only a MaaS paste singles a cause out
-            scored.append((score, _Pick(v, phrase, symptom)))
+                points += s.route_points  # the classic route is the default; only a MaaS paste singles a cause out
+            scored.append((points, _Pick(v, phrase, symptom)))
         if not scored:
             return None
         scored.sort(key=lambda item: item[0], reverse=True)
@@ -180,7 +216,7 @@ class Matcher:
             generic = hit.words <= s.generic_words
             if not ev.context and (generic or playbook.needs_context or ev.foreign):
                 continue
-            if variant and variant.route and ev.route and variant.route is not ev.route:
+            if variant and not _on_route(variant, ev, own_words=True):
                 continue
             if any(self._explains(c.playbook, hit.message) for c in coded) or any(
                 h.raw.lower() in hit.window for h in ev.codes
@@ -202,20 +238,18 @@ class Matcher:
         if not ev.context or any(h.strict for h in ev.codes):
             return  # symptoms speak for pastes without a well-formed code; with one, the code decides
         for playbook in self.kb.with_symptoms:
+            sign = _sign(playbook, ev)
             variant = None
-            found = _first_symptom(playbook.symptoms, ev.text)
-            if found is None:
+            if sign is None:
                 for v in playbook.variants:
-                    if v.route and ev.route and v.route is not ev.route:
-                        continue
-                    found = _first_symptom(v.symptoms, ev.text)
-                    if found:
+                    sign = _sign(v, ev)
+                    if sign and _on_route(v, ev, own_words=True):
                         variant = v
                         break
-            if found is None or any(found in h.line for h in ev.codes):
+            if sign is None or any(sign in h.line for h in ev.codes):
                 continue  # a symptom inside a coded error line is that error's wording, not a second error
             confidence = self.scoring.symptom * (self.scoring.secondary if coded else 1.0)
-            why = f"symptom '{shorten(found, 60)}' + ModelArts context"
+            why = f"symptom '{shorten(sign, 60)}' + ModelArts context"
             yield Candidate(playbook, variant, None, round(confidence, 2), why)
 
     def _explains(self, playbook: Playbook, message: str) -> bool:
@@ -223,6 +257,22 @@ class Matcher:
         target = default_process(message)
         texts = playbook.messages + tuple(m for v in playbook.variants for m in v.messages)
         return any(fuzz.ratio(default_process(m), target) >= self.scoring.explains_ratio for m in texts)
+
+
+def _on_route(variant: Variant, ev: Evidence, own_words: bool = False) -> bool:
+    """Could this cause apply to the paste? Not a cause of the other call path when the paste shows its own; a
+    MaaS cause, on a paste that shows no path, only when its own words (message, symptom) are there."""
+    if variant.route is Route.MAAS:
+        return ev.route is Route.MAAS or (ev.route is None and own_words)
+    return variant.route is None or ev.route is not Route.MAAS
+
+
+def _sign(source: Playbook | Variant, ev: Evidence) -> str | None:
+    """The first sign of ``source`` in the paste: one of its symptoms, else one of its status signs."""
+    found = _first_symptom(source.symptoms, ev.text)
+    if found is None and source.status_signs:
+        found = next((f"HTTP {s}" for s in ev.statuses if s in source.status_signs), None)
+    return found
 
 
 def _first_symptom(symptoms, text: str) -> str | None:

@@ -64,6 +64,7 @@ class Variant:
     http_status: tuple[int, ...] = ()
     messages: tuple[str, ...] = ()
     symptoms: tuple[Symptom, ...] = ()
+    status_signs: tuple[int, ...] = ()
     title_zh: str | None = None
     cause_zh: str | None = None
     steps_zh: tuple[str, ...] = ()
@@ -94,6 +95,8 @@ class Playbook:
     http_status: tuple[int, ...] = ()
     messages: tuple[str, ...] = ()
     symptoms: tuple[Symptom, ...] = ()
+    status_signs: tuple[int, ...] = ()
+    """HTTP statuses that point here without a code (read as statuses, never as any number)."""
     needs_context: bool = False
     links: tuple[tuple[str, str], ...] = ()
     related: tuple[str, ...] = ()
@@ -134,6 +137,7 @@ def read_playbook(path: Path, root: Path | None = None) -> Playbook:
         http_status=tuple(doc.get("http_status") or ()),
         messages=tuple(m.strip() for m in doc.get("messages") or ()),
         symptoms=where.symptoms(doc.get("symptoms"), ["symptoms"]),
+        status_signs=tuple(doc.get("status_signs") or ()),
         needs_context=bool(doc.get("needs_context", False)),
         links=tuple((link["title"], link["url"]) for link in doc.get("links") or ()),
         related=tuple(doc.get("related") or ()),
@@ -206,6 +210,7 @@ def _variants(doc: dict, where: _Where) -> tuple[Variant, ...]:
                 http_status=tuple(v.get("http_status") or ()),
                 messages=tuple(m.strip() for m in v.get("messages") or ()),
                 symptoms=where.symptoms(v.get("symptoms"), ["variants", i, "symptoms"]),
+                status_signs=tuple(v.get("status_signs") or ()),
                 title_zh=v.get("title_zh"),
                 cause_zh=(v.get("cause_zh") or "").strip() or None,
                 steps_zh=tuple(v.get("steps_zh") or ()),

@@ -61,6 +61,10 @@ class Runtime:
         store = "degraded: process-local fallback" if self.store.degraded else "ok"
         return {"ok": True, "store": store, "stopping": self.stopping.is_set()}
 
+    def idle(self, timeout: float) -> bool:
+        """Wait until every request taken so far has been worked off; False if some is still going after ``timeout``."""
+        return self.pool.drain(timeout)
+
     def stop(self, grace_s: float = GRACE_S) -> bool:
         """Stop taking work, finish what is in flight (up to ``grace_s``), release the store."""
         self.stopping.set()

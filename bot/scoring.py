@@ -26,6 +26,12 @@ class Scoring:
     phrase_agrees: float = 0.04
     in_body_tiebreak: float = 0.03
     """Ranking bonus for a code that sits in an error body over one quoted in prose."""
+    latest: float = 0.06
+    """The last of several error bodies in a paste (a retry log, a timeline): the current error."""
+    quoted: float = 0.8
+    """Factor for a code only mentioned in prose when the paste also has an error body."""
+    resolved: float = 0.5
+    """Factor for a code that only stands under resolved alerts."""
 
     # code-less evidence
     symptom: float = 0.8

@@ -100,6 +100,37 @@ _VERDICT_TEXT = {
 }
 
 
+class Surface(StrEnum):
+    """Which part of ModelArts a paste comes from. The same ``ModelArts.xxxx`` numbers mean other things on
+    the management APIs (training jobs, datasets, notebooks...); only prediction failures are this bot's."""
+
+    PREDICTION = "prediction"
+    MANAGEMENT = "management"
+
+    @property
+    def signs(self) -> tuple[str, ...]:
+        """Lower-case phrases that show a paste comes from this surface."""
+        return _SURFACE_SIGNS[self]
+
+
+_SURFACE_SIGNS = {
+    Surface.PREDICTION: (
+        "/infers/", "infers", "predict", "inference", "infer ", "infer_", "real-time service", "realtime service",
+        "online service", "在线服务", "推理", "预测", "chat/completions", "chat.completions", "/v1/models",
+        "embeddings", "apig.", "huaweicloudapis", "modelarts-infer", "erno", "words_result", "model service",
+        "my services", "我的服务", "x-apig-appcode", "appcode", "deploy", "部署", "modelarts service", "服务状态",
+    ),
+    Surface.MANAGEMENT: (
+        "training job", "training-job", "training_job", "trainingjob", "train job", "训练作业", "训练任务",
+        "dataset", "数据集", "notebook", "jupyterlab", "开发环境", "workflow", "工作流", "custom endpoint",
+        "custom-endpoint", "customendpoint", "自定义接入点", "dli agency", "dli 委托", "全局配置", "global configuration",
+        "auto-label", "labeling", "标注",
+        "image build", "save as image", "saving the notebook", "ssh -", "ssh:", "remote-ssh", "permission denied (publickey)",
+        "epoch ",
+    ),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class CodeFamily:
     """One kind of error code: how its prefix and number are written, which hop emits it, its fallback playbook."""
