@@ -21,6 +21,8 @@ from bot.textnorm import normalize
 from bot.vocabulary import PREFIX_SPELLINGS, Layer, Route, Surface, canonical_prefix, family_of, plausible_number
 
 MAX_CODE_HITS = 200
+MAX_DURATIONS = 50
+"""Longest durations kept (a log's slowest calls are the ones that failed)."""
 LINE_REACH = 600
 
 _CODE = re.compile(
@@ -92,6 +94,22 @@ _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
 _MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")
 _CLASSIC_WORDS = frozenset({"erno", "appcode", "infers"})
 _CLASSIC_PHRASES = ("x-auth-token", "x-apig-appcode", "customize_service", "words_result", ".apig.")
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "二十": 20, "三十": 30,
+         "四十": 40, "五十": 50, "六十": 60, "a minute": 60, "一分钟": 60}  # fmt: skip
+_DURATION = re.compile(
+    r"(?P<min>\d{1,3})m(?P<minsec>\d{1,2}(?:\.\d{1,3})?)s\b"
+    r'|(?:"(?:wait|time|receive)"\s{0,2}:|_ms["\']?\s{0,2}[:=])\s{0,2}(?P<har>\d{1,7}(?:\.\d{1,6})?)'
+    r"|(?:request|response)_time\W{1,3}(?P<secs>\d{1,5}\.\d{1,6})"
+    r"|(?P<word>(?:twenty|thirty|forty|fifty|sixty|ninety)(?=[\s-]{0,2}(?:seconds?|secs?|s)\b)|a minute|[二三四五六]十(?=多?秒)|一分钟)"
+    r"|(?<![\w.])(?P<value>\d{1,7}(?:\.\d{1,4})?)\s?(?P<unit>ms|milliseconds|毫秒|s|secs?|seconds?|秒)(?![a-z])"
+)
+_FAILURE = re.compile(
+    r"time[ds]?[ -]?out|timeout|fail|error|exception|refused|reset|abort|cancel|drop|cut off|\bdie[sd]?\b|"
+    r"no (?:response|body|answer)|empty (?:response|body|reply)|超时|断开|断了|就断|必断|中断|失败|报错|异常|错误"
+    r"|(?:empty|空的|返回)\s{0,3}50[234]\b"
+)
+_NEGATED = re.compile(r"(?:\bno|\bnot|\bwithout|\bzero|\b0|没有|无|不)\W{0,2}(?:\w+\W{1,2})?$")
+"""Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
 _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3}$")
 """A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""
 _ALERT = re.compile(
@@ -157,6 +175,10 @@ class Evidence:
     """The call path the paste visibly comes from: the address called, a MaaS code, or tell-tale words and headers."""
     surface: Surface | None = None
     """The part of ModelArts the paste comes from, where it shows: a prediction, or a management API."""
+    durations: tuple[float, ...] = ()
+    """How long things took, in seconds: timings, alert values, HAR waits, "about forty seconds"."""
+    failed: bool = False
+    """The paste says something failed (an error status, an exception, "timed out", "断开"...)."""
 
 
 def extract(paste: str | bytes) -> Evidence:
@@ -169,11 +191,12 @@ def extract(paste: str | bytes) -> Evidence:
     succeeded = {hit.code for hit in hits if _SUCCESS.match(hit.message or "")}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))
+    statuses = _unique(_statuses(text))
     return Evidence(
         text=text,
         truncated=truncated,
         codes=codes,
-        statuses=_unique(_statuses(text)),
+        statuses=statuses,
         messages=_unique(_message_of(m).strip() for m in _MESSAGE.finditer(text)),
         request_ids=_unique(m.group("id").lower() for m in _REQUEST_ID.finditer(text)),
         urls=urls,
@@ -183,17 +206,41 @@ def extract(paste: str | bytes) -> Evidence:
         lang=_language(text),
         route=_route(lower, words, urls, codes),
         surface=_surface(lower, codes),
+        durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],
+        failed=bool(codes) or any(s >= 400 for s in statuses) or _says_failed(lower),
     )
 
 
+def _says_failed(lower: str) -> bool:
+    """Does the text say something failed, other than to deny it ("no errors")?"""
+    return any(not _NEGATED.search(lower[max(0, m.start() - 16) : m.start()]) for m in _FAILURE.finditer(lower))
+
+
+def _durations(lower: str):
+    """Seconds, from ``40.2 s``, ``40012 ms``, ``0m40.212s``, HAR ``"wait": 40012.3``, ``forty seconds``, ``四十秒``."""
+    for m in _DURATION.finditer(lower):
+        if m.group("min") is not None:
+            yield int(m.group("min")) * 60 + float(m.group("minsec"))
+        elif m.group("har") is not None:
+            yield float(m.group("har")) / 1000
+        elif m.group("secs") is not None:
+            yield float(m.group("secs"))
+        elif m.group("word") is not None:
+            yield float(_TENS[m.group("word")])
+        else:
+            value = float(m.group("value"))
+            yield value / 1000 if m.group("unit") in ("ms", "毫秒", "milliseconds") else value
+
+
 def _surface(lower: str, codes: tuple[CodeHit, ...]) -> Surface | None:
-    """Prediction when the paste shows a prediction at all (its words, or a code only the prediction path
-    emits: gateway, MaaS, model); management when it only shows a management API."""
-    if any(sign in lower for sign in Surface.PREDICTION.signs) or any(_prediction_code(h.code) for h in codes):
-        return Surface.PREDICTION
-    if any(sign in lower for sign in Surface.MANAGEMENT.signs):
+    """The surface with more distinct signs (a code only the prediction path emits counts twice); prediction
+    on a tie, so a management word in passing does not silence a prediction failure."""
+    prediction = sum(sign in lower for sign in Surface.PREDICTION.signs)
+    prediction += 2 * any(_prediction_code(h.code) for h in codes)
+    management = sum(sign in lower for sign in Surface.MANAGEMENT.signs)
+    if management > prediction:
         return Surface.MANAGEMENT
-    return None
+    return Surface.PREDICTION if prediction else None
 
 
 def _mentions(lower: str, words: set[str], vocabulary: frozenset[str], phrases: tuple[str, ...]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.description_index import DescriptionIndex
 from bot.message_index import MessageIndex
 from bot.playbook import Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
 from bot.vocabulary import family_of
@@ -37,10 +38,13 @@ class KnowledgeBase:
             for v in p.variants:
                 entries.extend((m, Entry(p, v)) for m in v.messages)
         self.messages: MessageIndex[Entry] = MessageIndex(entries)
+        self.descriptions: DescriptionIndex[Entry] = DescriptionIndex(
+            [(_described(p, v), Entry(p, v)) for p in playbooks for v in (None, *p.variants)]
+        )
         self.with_symptoms = tuple(
             p
             for p in playbooks
-            if p.symptoms or p.status_signs or any(v.symptoms or v.status_signs for v in p.variants)
+            if p.symptoms or p.status_signs or p.latency_s or any(v.symptoms or v.status_signs for v in p.variants)
         )
 
     def __len__(self) -> int:
@@ -101,3 +105,11 @@ def _one_edit(number: str):
             yield from (number[:i] + d + number[i + 1 :] for d in digits if d != number[i])
         if i < len(number) - 1:
             yield number[:i] + number[i + 1] + number[i] + number[i + 2 :]
+
+
+def _described(p: Playbook, v: Variant | None) -> str:
+    """What a playbook (or one of its variants) says about itself: titles, cause and known messages, both languages."""
+    parts = [p.title, p.title_zh or ""]
+    source = v or p
+    parts += [source.title, source.title_zh or "", source.cause, source.cause_zh or "", *source.messages]
+    return "\n".join(parts)

@@ -17,11 +17,11 @@ from rapidfuzz.utils import default_process
 
 from bot.extract import CodeHit, Evidence, extract
 from bot.findings import Candidate, Diagnosis
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import Entry, KnowledgeBase
 from bot.message_index import PasteView
 from bot.playbook import Playbook, Variant
 from bot.scoring import DEFAULT, Scoring
-from bot.vocabulary import Route, shorten
+from bot.vocabulary import Route, Surface, shorten
 
 
 class _Timeline:
@@ -68,6 +68,9 @@ class Matcher:
             _keep(found, candidate, only_new=True)
         for candidate in self._by_symptom(ev, coded):
             _keep(found, candidate, only_new=True)
+        if not found:
+            for candidate in self._by_description(ev):
+                _keep(found, candidate)
         tiebreak = self.scoring.in_body_tiebreak
         ranked = sorted(found.values(), key=lambda c: c.confidence + (tiebreak if c.in_body else 0.0), reverse=True)
         return Diagnosis(ev, tuple(ranked), self.scoring.answer_threshold)
@@ -238,7 +241,7 @@ class Matcher:
         if not ev.context or any(h.strict for h in ev.codes):
             return  # symptoms speak for pastes without a well-formed code; with one, the code decides
         for playbook in self.kb.with_symptoms:
-            sign = _sign(playbook, ev)
+            sign = _sign(playbook, ev) or _slow(playbook, ev)
             variant = None
             if sign is None:
                 for v in playbook.variants:
@@ -251,6 +254,29 @@ class Matcher:
             confidence = self.scoring.symptom * (self.scoring.secondary if coded else 1.0)
             why = f"symptom '{shorten(sign, 60)}' + ModelArts context"
             yield Candidate(playbook, variant, None, round(confidence, 2), why)
+
+    def _by_description(self, ev: Evidence):
+        """A failure told in people's own words, in a ModelArts context: the playbook it describes best, by
+        a clear margin, with a confidence that says it is a description."""
+        s = self.scoring
+        if not (ev.context and ev.failed) or ev.surface is Surface.MANAGEMENT or len(ev.text) > s.description_scan:
+            return
+        best: dict[str, tuple[float, Entry]] = {}
+        for hit in self.kb.descriptions.search(ev.text, limit=12):
+            best.setdefault(hit.payload.playbook.code, (hit.score, hit.payload))
+        ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
+        if not ranked:
+            return
+        score, entry = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        if score < s.description_min or score < s.description_ratio * runner_up:
+            return
+        if entry.variant and not _on_route(entry.variant, ev, own_words=True):
+            entry = Entry(entry.playbook, None)
+        grown = min(1.0, (score - s.description_min) / s.description_range)
+        confidence = s.description_base + s.description_span * grown
+        why = f"described in other words (match {score:.0f}, {score / max(runner_up, 1e-9):.2f}x the next)"
+        yield Candidate(entry.playbook, entry.variant, None, round(confidence, 2), why)
 
     def _explains(self, playbook: Playbook, message: str) -> bool:
         """Does ``playbook`` (or one of its variants) return this same message?"""
@@ -273,6 +299,15 @@ def _sign(source: Playbook | Variant, ev: Evidence) -> str | None:
     if found is None and source.status_signs:
         found = next((f"HTTP {s}" for s in ev.statuses if s in source.status_signs), None)
     return found
+
+
+def _slow(playbook: Playbook, ev: Evidence) -> str | None:
+    """A failed call whose duration falls in the playbook's ``latency_s`` range, as its sign."""
+    if playbook.latency_s is None or not ev.failed:
+        return None
+    low, high = playbook.latency_s
+    took = next((d for d in ev.durations if low <= d <= high), None)
+    return None if took is None else f"a failed call that took {took:g} s"
 
 
 def _first_symptom(symptoms, text: str) -> str | None:

@@ -97,6 +97,8 @@ class Playbook:
     symptoms: tuple[Symptom, ...] = ()
     status_signs: tuple[int, ...] = ()
     """HTTP statuses that point here without a code (read as statuses, never as any number)."""
+    latency_s: tuple[float, float] | None = None
+    """A failed call that lasted this long (at least, at most seconds) points here without a code."""
     needs_context: bool = False
     links: tuple[tuple[str, str], ...] = ()
     related: tuple[str, ...] = ()
@@ -138,6 +140,7 @@ def read_playbook(path: Path, root: Path | None = None) -> Playbook:
         messages=tuple(m.strip() for m in doc.get("messages") or ()),
         symptoms=where.symptoms(doc.get("symptoms"), ["symptoms"]),
         status_signs=tuple(doc.get("status_signs") or ()),
+        latency_s=tuple(doc["latency_s"]) if doc.get("latency_s") else None,
         needs_context=bool(doc.get("needs_context", False)),
         links=tuple((link["title"], link["url"]) for link in doc.get("links") or ()),
         related=tuple(doc.get("related") or ()),

@@ -42,6 +42,18 @@ class Scoring:
     secondary: float = 0.8
     """Weight of a code-less match when the paste also carries codes: it can only be an 'other'."""
 
+    # descriptions in people's own words (BM25 over what each playbook says about itself)
+    description_min: float = 19.0
+    """BM25 score the best-described playbook must reach."""
+    description_ratio: float = 1.15
+    """How far ahead of the next playbook it must be."""
+    description_base: float = 0.62
+    description_span: float = 0.1
+    """Confidence grows from base to base + span as the score goes from the minimum to minimum + description_range."""
+    description_range: float = 20.0
+    description_scan: int = 20_000
+    """Longer pastes are logs, not descriptions: not read this way."""
+
     # the message index
     index_cover: float = 0.5
     """Share of a message's informative weight the paste must contain to be verified."""
