@@ -90,6 +90,8 @@ _FOREIGN_WORDS = frozenset(
 )  # fmt: skip
 _FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2", "api.openai.com",
                     "openai.azure.com")  # fmt: skip
+_NOT_MODELARTS = re.compile(r"\(not modelarts\)|\bnot (?:on |from |in )?modelarts\b|nothing to do with modelarts|不是\s?modelarts")
+"""A paste that says it is not about ModelArts is not made about it by naming it."""
 _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
 _MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")
 _CLASSIC_WORDS = frozenset({"erno", "appcode", "infers"})
@@ -106,7 +108,8 @@ _DURATION = re.compile(
 _FAILURE = re.compile(
     r"time[ds]?[ -]?out|timeout|fail|error|exception|refused|reset|abort|cancel|drop|cut off|\bdie[sd]?\b|"
     r"no (?:response|body|answer)|empty (?:response|body|reply)|超时|断开|断了|就断|必断|中断|失败|报错|异常|错误"
-    r"|(?:empty|空的|返回)\s{0,3}50[234]\b"
+    r"|(?:empty|空的|返回)\s{0,3}50[234]\b|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
+    r"|告警|重启|卡在|一直"
 )
 _NEGATED = re.compile(r"(?:\bno|\bnot|\bwithout|\bzero|\b0|没有|无|不)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
@@ -186,7 +189,7 @@ def extract(paste: str | bytes) -> Evidence:
     text, truncated = normalize(paste)
     lower = text.lower()
     words = set(_WORDS.findall(lower))
-    context = _mentions(lower, words, _CONTEXT_WORDS, _CONTEXT_PHRASES)
+    context = _mentions(lower, words, _CONTEXT_WORDS, _CONTEXT_PHRASES) and not _NOT_MODELARTS.search(lower)
     hits = list(_codes(text))
     succeeded = {hit.code for hit in hits if _SUCCESS.match(hit.message or "")}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
@@ -325,7 +328,7 @@ def _codes(text: str):
             start=start,
             line=line,
             status=int(wrapped) if wrapped else _nearest_status(text, line_start, line),
-            message=_message_in(line),
+            message=_message_in(line) or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
             resolved=_under_resolved_alert(alerts, start),
         )
 

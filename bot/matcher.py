@@ -10,7 +10,9 @@ systems print too only count when the paste is visibly about ModelArts. Every we
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from http import HTTPStatus
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
@@ -22,6 +24,10 @@ from bot.message_index import PasteView
 from bot.playbook import Playbook, Variant
 from bot.scoring import DEFAULT, Scoring
 from bot.vocabulary import Route, Surface, shorten
+
+
+_REASON_PHRASES = frozenset(" ".join(re.findall(r"[a-z0-9]+", s.phrase.lower())) for s in HTTPStatus)
+"""HTTP's own reason phrases: after a status number they are the status line, not an error message."""
 
 
 class _Timeline:
@@ -219,6 +225,8 @@ class Matcher:
             generic = hit.words <= s.generic_words
             if not ev.context and (generic or playbook.needs_context or ev.foreign):
                 continue
+            if generic and not self._whole_message(hit.message, hit.window, ev):
+                continue  # "Bad request." inside "BadRequestError: ... 400 BAD_REQUEST" is not that error
             if variant and not _on_route(variant, ev, own_words=True):
                 continue
             if any(self._explains(c.playbook, hit.message) for c in coded) or any(
@@ -277,6 +285,21 @@ class Matcher:
         confidence = s.description_base + s.description_span * grown
         why = f"described in other words (match {score:.0f}, {score / max(runner_up, 1e-9):.2f}x the next)"
         yield Candidate(entry.playbook, entry.variant, None, round(confidence, 2), why)
+
+    def _whole_message(self, message: str, window: str, ev: Evidence) -> bool:
+        """Is a short, generic text said as such: an ``error_msg`` value, most of its line, or its words as a
+        phrase of their own (not "Bad request" inside ``BadRequestError`` or ``400 BAD_REQUEST``)?"""
+        target = default_process(message)
+        if any(fuzz.ratio(target, default_process(m)) >= self.scoring.explains_ratio for m in ev.messages):
+            return True
+        words = re.findall(r"[a-z0-9]+", message.lower())
+        phrase = r"\W{1,3}".join(words)
+        reason = " ".join(words) in _REASON_PHRASES
+        if not words or (reason and re.search(rf"\b[1-5]\d\d\W{{1,3}}{phrase}\b", window, re.IGNORECASE)):
+            return False  # "400 Bad Request" is an HTTP status line, not the gateway's "Bad request."
+        if len(window.strip()) <= self.scoring.generic_line * len(message):
+            return True
+        return re.search(rf"\b{phrase}\b", window, re.IGNORECASE) is not None
 
     def _explains(self, playbook: Playbook, message: str) -> bool:
         """Does ``playbook`` (or one of its variants) return this same message?"""

@@ -60,7 +60,9 @@ class Scoring:
     index_verify: float = 80.0
     """rapidfuzz partial_ratio a shortlisted message must reach."""
     generic_words: int = 4
-    """A message of this many words or fewer ("Request entity too large") needs ModelArts context."""
+    """A message of this many words or fewer ("Request entity too large") needs ModelArts context, and must be the
+    error's whole message: an ``error_msg`` value, or a line at most ``generic_line`` times its length."""
+    generic_line: float = 3.0
     explains_ratio: float = 90.0
     """A message this similar to a coded playbook's own text is that code's wording, not a second error."""
     phrase_ratio: float = 85.0
