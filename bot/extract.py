@@ -90,7 +90,9 @@ _FOREIGN_WORDS = frozenset(
 )  # fmt: skip
 _FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2", "api.openai.com",
                     "openai.azure.com")  # fmt: skip
-_NOT_MODELARTS = re.compile(r"\(not modelarts\)|\bnot (?:on |from |in )?modelarts\b|nothing to do with modelarts|不是\s?modelarts")
+_NOT_MODELARTS = re.compile(
+    r"\(not modelarts\)|\bnot (?:on |from |in )?modelarts\b|nothing to do with modelarts|不是\s?modelarts"
+)
 """A paste that says it is not about ModelArts is not made about it by naming it."""
 _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
 _MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")

@@ -25,7 +25,6 @@ from bot.playbook import Playbook, Variant
 from bot.scoring import DEFAULT, Scoring
 from bot.vocabulary import Route, Surface, shorten
 
-
 _REASON_PHRASES = frozenset(" ".join(re.findall(r"[a-z0-9]+", s.phrase.lower())) for s in HTTPStatus)
 """HTTP's own reason phrases: after a status number they are the status line, not an error message."""
 
