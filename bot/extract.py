@@ -44,7 +44,7 @@ _IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}(?:InferHub\.)?$", 
 _NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded)\s{1,3}(?:an?\s{1,2}|http\s{1,2})?|返回\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|返回\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
     r"|\bupstream\s{1,3})$",
     re.IGNORECASE,
 )
@@ -110,7 +110,8 @@ _DURATION = re.compile(
 _FAILURE = re.compile(
     r"time[ds]?[ -]?out|timeout|fail|error|exception|refused|reset|abort|cancel|drop|cut off|\bdie[sd]?\b|"
     r"no (?:response|body|answer)|empty (?:response|body|reply)|超时|断开|断了|就断|必断|中断|失败|报错|异常|错误"
-    r"|(?:empty|空的|返回)\s{0,3}50[234]\b|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
+    r"|(?:empty|空的|返回)\s{0,3}50[234]\b|\(\s?[45]\d\d\s?\)|\breject|\brefus|\bturn\w* away|\bwon'?t\b|\bcan'?t\b|cannot|unable"
+    r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
     r"|告警|重启|卡在|一直"
 )
 _NEGATED = re.compile(r"(?:\bno|\bnot|\bwithout|\bzero|\b0|没有|无|不)\W{0,2}(?:\w+\W{1,2})?$")

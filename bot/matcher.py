@@ -23,7 +23,7 @@ from bot.knowledge import Entry, KnowledgeBase
 from bot.message_index import PasteView
 from bot.playbook import Playbook, Variant
 from bot.scoring import DEFAULT, Scoring
-from bot.vocabulary import Route, Surface, shorten
+from bot.vocabulary import Route, Surface, distinctive, shorten
 
 _REASON_PHRASES = frozenset(" ".join(re.findall(r"[a-z0-9]+", s.phrase.lower())) for s in HTTPStatus)
 """HTTP's own reason phrases: after a status number they are the status line, not an error message."""
@@ -32,7 +32,8 @@ _REASON_PHRASES = frozenset(" ".join(re.findall(r"[a-z0-9]+", s.phrase.lower()))
 class _Timeline:
     """The paste's codes in order: which stand in error bodies, and which of those came last."""
 
-    def __init__(self, groups: dict[str, list[CodeHit]]):
+    def __init__(self, groups: dict[str, list[CodeHit]], context: bool):
+        self.context = context
         self.bodies = {code for code, hits in groups.items() if any(h.in_body for h in hits)}
         live = {
             code: max(h.start for h in hits if h.in_body and not h.resolved)
@@ -69,9 +70,10 @@ class Matcher:
             _keep(found, candidate)
         view = PasteView(ev.text)
         coded = list(found.values())
-        for candidate in self._by_message(ev, view, coded):
+        said: list[tuple[Candidate, str]] = list(self._by_message(ev, view, coded))
+        for candidate, _ in said:
             _keep(found, candidate, only_new=True)
-        for candidate in self._by_symptom(ev, coded):
+        for candidate in self._by_symptom(ev, coded, said):
             _keep(found, candidate, only_new=True)
         if not found:
             for candidate in self._by_description(ev):
@@ -86,7 +88,7 @@ class Matcher:
         groups: dict[str, list[CodeHit]] = {}
         for hit in ev.codes:
             groups.setdefault(hit.code, []).append(hit)
-        timeline = _Timeline(groups)
+        timeline = _Timeline(groups, ev.context)
         for code, hits in groups.items():
             strict = any(h.strict for h in hits)
             playbook, how = self.kb.get(code), "exact"
@@ -112,6 +114,9 @@ class Matcher:
         if timeline.bodies and code not in timeline.bodies:
             confidence *= s.quoted
             reasons.append("only quoted, not in an error body")
+        if not (any(h.strict or h.in_body for h in hits) or timeline.context or distinctive(code)):
+            confidence *= s.loose_alone
+            reasons.append("written loosely, nothing else about ModelArts")
         if confidence == candidate.confidence:
             return candidate
         return replace(candidate, confidence=round(min(confidence, s.max_confidence), 2), why=" + ".join(reasons))
@@ -218,6 +223,7 @@ class Matcher:
     # -- messages and symptoms ----------------------------------------------------------------
 
     def _by_message(self, ev: Evidence, view: PasteView, coded: list[Candidate]):
+        """Known messages found in the paste, each with the line it was found on."""
         s = self.scoring
         for hit in self.kb.messages.find(view, cover=s.index_cover, verify=s.index_verify):
             playbook, variant = hit.payload.playbook, hit.payload.variant
@@ -236,17 +242,17 @@ class Matcher:
             confidence -= 0.0 if ev.context else s.no_context_penalty
             if coded:
                 confidence *= s.secondary
-            yield Candidate(
-                playbook=playbook,
-                variant=variant,
-                code=None,
-                confidence=round(confidence, 2),
-                why=f"message '{shorten(hit.message, 60)}' (similarity {hit.score:.0f}%)",
-            )
+            why = f"message '{shorten(hit.message, 60)}' (similarity {hit.score:.0f}%)"
+            yield Candidate(playbook, variant, None, round(confidence, 2), why), hit.window
 
-    def _by_symptom(self, ev: Evidence, coded: list[Candidate]):
+    def _by_symptom(self, ev: Evidence, coded: list[Candidate], said: list[tuple[Candidate, str]]):
+        """Signs of code-less playbooks; a sign that is part of a known message found, or a status that message's
+        error answers with, belongs to that message and is no second error."""
         if not ev.context or any(h.strict for h in ev.codes):
             return  # symptoms speak for pastes without a well-formed code; with one, the code decides
+        strong = [(c, window) for c, window in said if c.confidence >= self.scoring.symptom]  # clearly that message
+        windows = " ".join(window for _, window in strong)
+        statuses = {s for candidate, _ in strong for s in candidate.playbook.http_status}
         for playbook in self.kb.with_symptoms:
             sign = _sign(playbook, ev) or _slow(playbook, ev)
             variant = None
@@ -256,8 +262,10 @@ class Matcher:
                     if sign and _on_route(v, ev, own_words=True):
                         variant = v
                         break
-            if sign is None or any(sign in h.line for h in ev.codes):
+            if sign is None or any(sign in h.line for h in ev.codes) or sign.lower() in windows:
                 continue  # a symptom inside a coded error line is that error's wording, not a second error
+            if sign.startswith("HTTP ") and int(sign[5:]) in statuses:
+                continue
             confidence = self.scoring.symptom * (self.scoring.secondary if coded else 1.0)
             why = f"symptom '{shorten(sign, 60)}' + ModelArts context"
             yield Candidate(playbook, variant, None, round(confidence, 2), why)

@@ -3,7 +3,8 @@
 Scanning every message of a large knowledge base with ``partial_ratio`` costs time in
 proportion to the knowledge base. Instead, an inverted index of informative words (weighted
 by rarity) picks the few messages whose words the paste covers, and only those are verified
-with rapidfuzz against the line where their words cluster.
+with rapidfuzz against the line where their words cluster: as written (``partial_ratio``), or,
+for longer messages, reworded (``token_set_ratio``, a little less trusted).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ _STOP = frozenset(
     ]
 )
 MAX_LINES = 5000
+REWORDED_WORDS = 5
+"""A message this long may also be found reworded: its words, in another order, with a few missing."""
+REWORDED_PENALTY = 10.0
 _ANY_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -132,10 +136,14 @@ class MessageIndex(Generic[T]):
         hits = []
         for i in shortlist:
             window = self._window(view, i)
-            score = fuzz.partial_ratio(self._processed[i], default_process(window))
+            processed = default_process(window)
+            text, payload = self.entries[i]
+            count = len(_ANY_WORD.findall(text))
+            score = fuzz.partial_ratio(self._processed[i], processed)
+            if score < verify and count >= REWORDED_WORDS:  # the same words in another order ("header is invalid")
+                score = fuzz.token_set_ratio(self._processed[i], processed) - REWORDED_PENALTY
             if score >= verify:
-                text, payload = self.entries[i]
-                hits.append(MessageHit(text, payload, score, len(_ANY_WORD.findall(text)), window))
+                hits.append(MessageHit(text, payload, score, count, window))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits
 

@@ -20,6 +20,9 @@ class Scoring:
     """A well-formed code with a playbook of its own."""
     code_loose: float = 0.84
     """A code written loosely (``apig 0201``, a typo'd prefix or digit) that still names a playbook."""
+    loose_alone: float = 0.7
+    """Factor for a loosely written code of an ambiguous prefix, with no ModelArts context and no error body
+    ("MR 0105" as a bank reference)."""
     family: float = 0.72
     """A well-formed code with no playbook of its own, answered by its family's."""
     status_agrees: float = 0.04

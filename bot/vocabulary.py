@@ -146,6 +146,8 @@ class CodeFamily:
     layer: Layer
     fallback: str | None
     """Playbook for a well-formed code without one of its own (``APIG.XXXX``)."""
+    distinctive: bool = True
+    """The prefix alone says it is a ModelArts code (``APIG``); ``MR`` may as well be a merge request."""
 
     def fits(self, number: str) -> bool:
         return len(number) == self.length and re.fullmatch(self.number, number) is not None
@@ -155,7 +157,7 @@ FAMILIES: tuple[CodeFamily, ...] = (
     CodeFamily("APIG", r"APIGW?", r"\d{4}", 4, Layer.APIG, "APIG.XXXX"),
     CodeFamily("ModelArts", r"Model[ _-]?Arts?", r"81\d{3}", 5, Layer.MAAS, "ModelArts.81XXX"),
     CodeFamily("ModelArts", r"Model[ _-]?Arts?", r"\d{4}", 4, Layer.DISPATCHER, "ModelArts.XXXX"),
-    CodeFamily("MR", r"MR", r"\d{4}", 4, Layer.MODEL, "MR.XXXX"),
+    CodeFamily("MR", r"MR", r"\d{4}", 4, Layer.MODEL, "MR.XXXX", distinctive=False),
     CodeFamily("CF2", r"CF2", r"E\d{5}", 6, Layer.DISPATCHER, None),
 )
 PREFIX_SPELLINGS = "|".join(dict.fromkeys(f.spellings for f in FAMILIES))
@@ -172,6 +174,12 @@ def family_of(code: str) -> CodeFamily | None:
     """The family a canonical code (``ModelArts.81003``) belongs to, if its number is well formed for one."""
     prefix, _, number = code.partition(".")
     return next((f for f in FAMILIES if f.prefix == prefix and f.fits(number)), None)
+
+
+def distinctive(code: str) -> bool:
+    """Whether a code's prefix alone marks it as a ModelArts code."""
+    prefix = code.partition(".")[0]
+    return any(f.distinctive for f in FAMILIES if f.prefix == prefix)
 
 
 def plausible_number(prefix: str, number: str) -> bool:
