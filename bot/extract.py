@@ -239,11 +239,18 @@ def _durations(lower: str):
 
 
 def _surface(lower: str, codes: tuple[CodeHit, ...]) -> Surface | None:
-    """The surface with more distinct signs (a code only the prediction path emits counts twice); prediction
-    on a tie, so a management word in passing does not silence a prediction failure."""
-    prediction = sum(sign in lower for sign in Surface.PREDICTION.signs)
-    prediction += 2 * any(_prediction_code(h.code) for h in codes)
-    management = sum(sign in lower for sign in Surface.MANAGEMENT.signs)
+    """Prediction for a code only a model call returns (MaaS gateway, model service); else the surface with
+    more distinct signs, prediction on a tie so a management word in passing does not silence a failure.
+
+    An error's own message counts for management only: a management API's message may name a real-time
+    service ("The online service status needs...") without the paste being about calling one."""
+    if any(_layer_of(h.code) in (Layer.MAAS, Layer.MODEL) for h in codes):
+        return Surface.PREDICTION
+    management = Surface.MANAGEMENT.weight(lower)
+    for hit in codes:
+        if hit.message:
+            lower = lower.replace(hit.message.lower(), " ")
+    prediction = Surface.PREDICTION.weight(lower) + 2 * any(_layer_of(h.code) is Layer.APIG for h in codes)
     if management > prediction:
         return Surface.MANAGEMENT
     return Surface.PREDICTION if prediction else None
@@ -269,9 +276,9 @@ def _route(lower: str, words: set[str], urls: tuple[PredictionUrl, ...], codes: 
     return None
 
 
-def _prediction_code(code: str) -> bool:
+def _layer_of(code: str) -> Layer | None:
     family = family_of(code)
-    return family is not None and family.layer in (Layer.APIG, Layer.MAAS, Layer.MODEL)
+    return family.layer if family else None
 
 
 def _typo_family(word: str) -> str | None:

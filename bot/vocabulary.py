@@ -112,6 +112,10 @@ class Surface(StrEnum):
         """Lower-case phrases that show a paste comes from this surface."""
         return _SURFACE_SIGNS[self]
 
+    def weight(self, lower: str) -> int:
+        """How much ``lower`` shows this surface: its distinct signs, the names of whole management APIs twice."""
+        return sum(2 if sign in _API_NAMES else 1 for sign in self.signs if sign in lower)
+
 
 _SURFACE_SIGNS = {
     Surface.PREDICTION: (
@@ -119,6 +123,7 @@ _SURFACE_SIGNS = {
         "online service", "在线服务", "推理", "预测", "chat/completions", "chat.completions", "/v1/models",
         "embeddings", "apig.", "huaweicloudapis", "modelarts-infer", "erno", "words_result", "model service",
         "my services", "我的服务", "x-apig-appcode", "appcode", "deploy", "部署", "modelarts service", "服务状态",
+        "calling", "调用",
     ),
     Surface.MANAGEMENT: (
         "training job", "training-job", "training_job", "trainingjob", "train job", "训练作业", "训练任务",
@@ -129,6 +134,8 @@ _SURFACE_SIGNS = {
         "epoch ",
     ),
 }  # fmt: skip
+_API_NAMES = frozenset({"custom endpoint", "custom-endpoint", "customendpoint", "自定义接入点"})
+"""Signs that name a management API of their own (MaaS custom endpoints), not a word used in passing."""
 
 
 @dataclass(frozen=True)
