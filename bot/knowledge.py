@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +35,9 @@ class KnowledgeBase:
             variant_messages = {m for v in p.variants for m in v.messages}
             for m in p.messages:
                 if m not in variant_messages:
-                    entries.append((m, Entry(p, None)))
+                    entries.extend((part, Entry(p, None)) for part in quotable(m))
             for v in p.variants:
-                entries.extend((m, Entry(p, v)) for m in v.messages)
+                entries.extend((part, Entry(p, v)) for m in v.messages for part in quotable(m))
         self.messages: MessageIndex[Entry] = MessageIndex(entries)
         self.descriptions: DescriptionIndex[Entry] = DescriptionIndex(
             [(_described(p, v), Entry(p, v)) for p in playbooks for v in (None, *p.variants)]
@@ -113,3 +114,16 @@ def _described(p: Playbook, v: Variant | None) -> str:
     source = v or p
     parts += [source.title, source.title_zh or "", source.cause, source.cause_zh or "", *source.messages]
     return "\n".join(parts)
+
+
+_CLAUSE = re.compile(r"[,.;:!?]\s+|\s+because\s+", re.IGNORECASE)
+LONG_MESSAGE = 8
+"""Words from which a message is also found by one of its clauses: people quote part of a long message."""
+
+
+def quotable(message: str) -> list[str]:
+    """A message, and for a long one each clause of five words or more (``SSL error in the backend service``)."""
+    parts = [message]
+    if len(message.split()) >= LONG_MESSAGE:
+        parts += [c.strip() for c in _CLAUSE.split(message) if len(c.split()) >= 5 and c.strip() != message]
+    return parts

@@ -225,9 +225,13 @@ class Matcher:
     def _by_message(self, ev: Evidence, view: PasteView, coded: list[Candidate]):
         """Known messages found in the paste, each with the line it was found on."""
         s = self.scoring
-        for hit in self.kb.messages.find(view, cover=s.index_cover, verify=s.index_verify):
+        hits = self.kb.messages.find(view, cover=s.index_cover, verify=s.index_verify)
+        longer = [default_process(h.message) for h in hits if h.words > s.generic_words]
+        for hit in hits:
             playbook, variant = hit.payload.playbook, hit.payload.variant
             generic = hit.words <= s.generic_words
+            if generic and any(default_process(hit.message) in text for text in longer):
+                continue  # "API does not exist" inside the longer message found beside it
             if not ev.context and (generic or playbook.needs_context or ev.foreign):
                 continue
             if generic and not self._whole_message(hit.message, hit.window, ev):
