@@ -20,6 +20,8 @@ import snowballstemmer
 T = TypeVar("T")
 
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
+_AMOUNT = re.compile(r"(?<![\w.])(\d{1,5})\s?(mb|kb|gb|m|k|(?=\b))(?![\w.])")
+"""Sizes and numbers a playbook names (``12 MB``, ``4503``), as terms of their own."""
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _BRITISH = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$")
 _STOP = frozenset(
@@ -43,9 +45,11 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 
 def terms(text: str) -> list[str]:
-    """The words a description is matched on: stemmed English words, and pairs of Chinese characters."""
+    """The words a description is matched on: stemmed English words, sizes and code numbers (``12mb``,
+    ``4503``), and pairs of Chinese characters."""
     lower = text.lower()
     out = [_stem(w) for w in _WORD.findall(lower) if w not in _STOP]
+    out += [n + {"m": "mb", "k": "kb"}.get(unit, unit) for n, unit in _AMOUNT.findall(lower)]
     for run in _CJK_RUN.findall(lower):
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out

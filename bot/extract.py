@@ -44,7 +44,7 @@ _IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}(?:InferHub\.)?$", 
 _NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|返回\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
     r"|\bupstream\s{1,3})$",
     re.IGNORECASE,
 )
@@ -79,7 +79,10 @@ _CONTEXT_WORDS = frozenset(
 )
 _CONTEXT_PHRASES = (
     "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "words_result",
-    "usage guide", "在线服务", "推理服务", "华为云", "调用指南",
+    "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务", "obs://",
+    # Huawei Cloud's own region ids (ap-southeast-1 and the like are other clouds' too)
+    "cn-north-4", "cn-north-9", "cn-east-3", "cn-east-4", "cn-southwest-2", "cn-south-1", "la-south-2", "la-north-2",
+    "sa-brazil-1", "tr-west-1", "me-east-1",
     *(f"{a} {b}" for a in ("prediction", "inference", "infer") for b in ("url", "address", "api", "endpoint", "tab")),
 )  # fmt: skip
 _FOREIGN_WORDS = frozenset(
@@ -112,9 +115,9 @@ _FAILURE = re.compile(
     r"no (?:response|body|answer)|empty (?:response|body|reply)|超时|断开|断了|就断|必断|中断|失败|报错|异常|错误"
     r"|(?:empty|空的|返回)\s{0,3}50[234]\b|\(\s?[45]\d\d\s?\)|\breject|\brefus|\bturn\w* away|\bwon'?t\b|\bcan'?t\b|cannot|unable"
     r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
-    r"|告警|重启|卡在|一直"
+    r"|告警|重启|卡在|一直|部署中|deploying for|sitting in|never (?:becomes|turns|gets|reaches)|still (?:deploying|starting|pending)"
 )
-_NEGATED = re.compile(r"(?:\bno|\bnot|\bwithout|\bzero|\b0|没有|无|不)\W{0,2}(?:\w+\W{1,2})?$")
+_NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
 _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3}$")
 """A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""

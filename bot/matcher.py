@@ -78,9 +78,14 @@ class Matcher:
         if not found:
             for candidate in self._by_description(ev):
                 _keep(found, candidate)
-        tiebreak = self.scoring.in_body_tiebreak
-        ranked = sorted(found.values(), key=lambda c: c.confidence + (tiebreak if c.in_body else 0.0), reverse=True)
+        ranked = sorted(found.values(), key=lambda c: self._rank(c, ev), reverse=True)
         return Diagnosis(ev, tuple(ranked), self.scoring.answer_threshold)
+
+    def _rank(self, candidate: Candidate, ev: Evidence) -> float:
+        """Confidence, with tie-breaks: an error body over prose, a hop of the route the paste shows."""
+        s = self.scoring
+        bonus = s.in_body_tiebreak if candidate.in_body else 0.0
+        return candidate.confidence + bonus + (s.route_tiebreak if candidate.layer.route is ev.route else 0.0)
 
     # -- codes -------------------------------------------------------------------------------
 
@@ -252,26 +257,32 @@ class Matcher:
     def _by_symptom(self, ev: Evidence, coded: list[Candidate], said: list[tuple[Candidate, str]]):
         """Signs of code-less playbooks; a sign that is part of a known message found, or a status that message's
         error answers with, belongs to that message and is no second error."""
-        if not ev.context or any(h.strict for h in ev.codes):
-            return  # symptoms speak for pastes without a well-formed code; with one, the code decides
+        if not ev.context or any(h.strict and not h.resolved for h in ev.codes):
+            return  # symptoms speak for pastes without a live well-formed code; with one, the code decides
         strong = [(c, window) for c, window in said if c.confidence >= self.scoring.symptom]  # clearly that message
         windows = " ".join(window for _, window in strong)
         statuses = {s for candidate, _ in strong for s in candidate.playbook.http_status}
         for playbook in self.kb.with_symptoms:
-            sign = _sign(playbook, ev) or _slow(playbook, ev)
-            variant = None
+            variant, sign = None, _sign(playbook, ev) or _slow(playbook, ev)
+            if sign and sign.startswith("HTTP ") and playbook.layer.route not in (None, ev.route):
+                sign = None  # a bare status points to a playbook of the route the paste shows
             if sign is None:
-                for v in playbook.variants:
-                    sign = _sign(v, ev)
-                    if sign and _on_route(v, ev, own_words=True):
-                        variant = v
-                        break
+                variant, sign = next(
+                    (
+                        (v, found)
+                        for v in playbook.variants
+                        if (found := _sign(v, ev)) and _on_route(v, ev, own_words=True)
+                    ),
+                    (None, None),
+                )
             if sign is None or any(sign in h.line for h in ev.codes) or sign.lower() in windows:
                 continue  # a symptom inside a coded error line is that error's wording, not a second error
-            if sign.startswith("HTTP ") and int(sign[5:]) in statuses:
+            status = sign.startswith("HTTP ")
+            if status and int(sign[5:]) in statuses:
                 continue
-            confidence = self.scoring.symptom * (self.scoring.secondary if coded else 1.0)
-            why = f"symptom '{shorten(sign, 60)}' + ModelArts context"
+            s = self.scoring
+            confidence = (s.status_sign if status else s.symptom) * (s.secondary if coded else 1.0)
+            why = f"{'status' if status else 'symptom'} '{shorten(sign, 60)}' + ModelArts context"
             yield Candidate(playbook, variant, None, round(confidence, 2), why)
 
     def _by_description(self, ev: Evidence):
@@ -288,11 +299,12 @@ class Matcher:
             return
         score, entry = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-        if score < s.description_min or score < s.description_ratio * runner_up:
+        clear = score >= s.description_min and score >= s.description_ratio * runner_up
+        if not clear and not (score >= s.description_short_min and score >= s.description_short_ratio * runner_up):
             return
         if entry.variant and not _on_route(entry.variant, ev, own_words=True):
             entry = Entry(entry.playbook, None)
-        grown = min(1.0, (score - s.description_min) / s.description_range)
+        grown = max(0.0, min(1.0, (score - s.description_min) / s.description_range))
         confidence = s.description_base + s.description_span * grown
         why = f"described in other words (match {score:.0f}, {score / max(runner_up, 1e-9):.2f}x the next)"
         yield Candidate(entry.playbook, entry.variant, None, round(confidence, 2), why)

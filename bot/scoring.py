@@ -38,6 +38,10 @@ class Scoring:
 
     # code-less evidence
     symptom: float = 0.8
+    status_sign: float = 0.75
+    """A bare HTTP status in a ModelArts paste: the weakest sign."""
+    route_tiebreak: float = 0.02
+    """Ranking bonus for a hop of the route the paste shows (a 429 on MaaS is MaaS's own limit)."""
     message_base: float = 0.55
     """Confidence of a known message found at the verification similarity; grows to base + span at 100%."""
     message_span: float = 0.4
@@ -48,8 +52,11 @@ class Scoring:
     # descriptions in people's own words (BM25 over what each playbook says about itself)
     description_min: float = 19.0
     """BM25 score the best-described playbook must reach."""
-    description_ratio: float = 1.15
+    description_ratio: float = 1.1
     """How far ahead of the next playbook it must be."""
+    description_short_min: float = 12.0
+    description_short_ratio: float = 1.5
+    """A short description scores less: it may reach only this, when it is this far ahead."""
     description_base: float = 0.62
     description_span: float = 0.1
     """Confidence grows from base to base + span as the score goes from the minimum to minimum + description_range."""

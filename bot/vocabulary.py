@@ -122,7 +122,7 @@ _SURFACE_SIGNS = {
         "/infers/", "infers", "predict", "inference", "infer ", "infer_", "real-time service", "realtime service",
         "online service", "在线服务", "推理", "预测", "chat/completions", "chat.completions", "/v1/models",
         "embeddings", "apig.", "huaweicloudapis", "modelarts-infer", "erno", "words_result", "model service",
-        "my services", "我的服务", "x-apig-appcode", "appcode", "deploy", "部署", "modelarts service", "服务状态",
+        "my services", "我的服务", "x-apig-appcode", "appcode", "deploy", "部署", "my modelarts service", "our modelarts service", "the modelarts service", "服务状态",
         "calling", "调用",
     ),
     Surface.MANAGEMENT: (
