@@ -74,12 +74,10 @@ _EXCEPTION = re.compile(
     r"|[A-Z]{2,12}(?:_[A-Z]{2,12}){2,5})\b"
 )
 _WORDS = re.compile(r"[a-z0-9]+")
-_CONTEXT_WORDS = frozenset(
-    {"modelarts", "apig", "apigw", "huaweicloud", "huaweicloudapis", "infers", "appcode", "erno", "maas"}
-)
+_CONTEXT_WORDS = frozenset({"modelarts", "apig", "huaweicloud", "huaweicloudapis", "infers", "appcode", "erno", "maas"})
 _CONTEXT_PHRASES = (
     "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "words_result",
-    "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务", "obs://",
+    "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务",
     # Huawei Cloud's own region ids (ap-southeast-1 and the like are other clouds' too)
     "cn-north-4", "cn-north-9", "cn-east-3", "cn-east-4", "cn-southwest-2", "cn-south-1", "la-south-2", "la-north-2",
     "sa-brazil-1", "tr-west-1", "me-east-1",
@@ -92,7 +90,11 @@ _FOREIGN_WORDS = frozenset(
      "apigee", "dashscope", "qianfan", "volces", "volcengine", "bigmodel", "zhipuai", "moonshot", "deepseek"}
 )  # fmt: skip
 _FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2", "api.openai.com",
-                    "openai.azure.com")  # fmt: skip
+                    "openai.azure.com", "x-amzn", "x-amz-", "火山方舟", "volcengine")  # fmt: skip
+_FOREIGN_URL = re.compile(
+    r"https?://(?![\w.-]{0,200}(?:huaweicloud|modelarts|\.apig\.))[\w.-]{1,253}[^\s\"'<>]{0,2000}"
+)
+"""A URL to somewhere else than Huawei Cloud: its words say nothing about ModelArts."""
 _NOT_MODELARTS = re.compile(
     r"\(not modelarts\)|\bnot (?:on |from |in )?modelarts\b|nothing to do with modelarts|不是\s?modelarts"
 )
@@ -119,6 +121,7 @@ _FAILURE = re.compile(
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
+_QUOTED = re.compile(r'"([^"\n]{4,200})"|“([^”\n]{4,200})”|「([^」\n]{4,200})」')
 _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3}$")
 """A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""
 _ALERT = re.compile(
@@ -180,6 +183,8 @@ class Evidence:
     foreign: bool
     """Visibly about another system (AWS, Kubernetes, nginx, another LLM provider...); only looked for without context."""
     lang: str
+    quoted: tuple[str, ...] = ()
+    """Strings quoted in the paste's prose ("The input parameter is invalid"), as people quote errors."""
     route: Route | None = None
     """The call path the paste visibly comes from: the address called, a MaaS code, or tell-tale words and headers."""
     surface: Surface | None = None
@@ -195,7 +200,9 @@ def extract(paste: str | bytes) -> Evidence:
     text, truncated = normalize(paste)
     lower = text.lower()
     words = set(_WORDS.findall(lower))
-    context = _mentions(lower, words, _CONTEXT_WORDS, _CONTEXT_PHRASES) and not _NOT_MODELARTS.search(lower)
+    own = _FOREIGN_URL.sub(" ", lower)  # "apig" in a GitHub search URL is not about ModelArts
+    context = _mentions(own, set(_WORDS.findall(own)), _CONTEXT_WORDS, _CONTEXT_PHRASES)
+    context = context and not _NOT_MODELARTS.search(lower)
     hits = list(_codes(text))
     succeeded = {hit.code for hit in hits if _SUCCESS.match(hit.message or "")}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
@@ -213,6 +220,7 @@ def extract(paste: str | bytes) -> Evidence:
         context=context or any(u.route for u in urls),
         foreign=not context and _mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES),
         lang=_language(text),
+        quoted=_unique(next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text)),
         route=_route(lower, words, urls, codes),
         surface=_surface(lower, codes),
         durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],

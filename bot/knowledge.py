@@ -21,6 +21,8 @@ class Entry:
 
     playbook: Playbook
     variant: Variant | None
+    fragment: bool = False
+    """Found by a clause of a longer message: only trusted where the paste is visibly about ModelArts."""
 
 
 class KnowledgeBase:
@@ -35,9 +37,9 @@ class KnowledgeBase:
             variant_messages = {m for v in p.variants for m in v.messages}
             for m in p.messages:
                 if m not in variant_messages:
-                    entries.extend((part, Entry(p, None)) for part in quotable(m))
+                    entries.extend((part, Entry(p, None, part != m)) for part in quotable(m))
             for v in p.variants:
-                entries.extend((part, Entry(p, v)) for m in v.messages for part in quotable(m))
+                entries.extend((part, Entry(p, v, part != m)) for m in v.messages for part in quotable(m))
         self.messages: MessageIndex[Entry] = MessageIndex(entries)
         self.descriptions: DescriptionIndex[Entry] = DescriptionIndex(
             [(_described(p, v), Entry(p, v)) for p in playbooks for v in (None, *p.variants)]
@@ -59,11 +61,11 @@ class KnowledgeBase:
         family = family_of(code)
         return self.get(family.fallback) if family and family.fallback else None
 
-    def nearest(self, code: str) -> Playbook | None:
-        """The one playbook a mistyped code stands for (``ModelArts.810006`` -> 81006): one digit edit away."""
+    def nearest(self, code: str) -> list[Playbook]:
+        """The playbooks a mistyped code may stand for (``ModelArts.810006`` -> 81006): one digit edit away."""
         prefix, _, number = code.partition(".")
         close = {p.code: p for n in _one_edit(number) if (p := self.get(f"{prefix}.{n}")) is not None}
-        return next(iter(close.values())) if len(close) == 1 else None
+        return sorted(close.values(), key=lambda p: p.code)
 
     @classmethod
     def load(cls, folder: Path | str | None = None) -> KnowledgeBase:

@@ -98,12 +98,22 @@ class Matcher:
             strict = any(h.strict for h in hits)
             playbook, how = self.kb.get(code), "exact"
             if playbook is None and not strict:
-                playbook, how = self.kb.nearest(code), "nearest"  # "ModelArts.810006" meant 81006
+                playbook, how = self._nearest(code, hits), "nearest"  # "ModelArts.810006" meant 81006
             elif playbook is None:
                 playbook, how = self.kb.family(code), "family"
             if playbook is not None:  # "mr 1234" may be a merge request: a loose code earns no family
                 candidate = self._code_candidate(playbook, code, hits, ev, how)
                 yield self._placed(candidate, code, hits, timeline)
+
+    def _nearest(self, code: str, hits: list[CodeHit]) -> Playbook | None:
+        """The playbook a mistyped code meant: the only one a digit away, or the one whose message is there."""
+        close = self.kb.nearest(code)
+        if len(close) <= 1:
+            return close[0] if close else None
+        said = [
+            p for p in close if self._best_phrase(p.messages + tuple(m for v in p.variants for m in v.messages), hits)
+        ]
+        return said[0] if len(said) == 1 else None
 
     def _placed(self, candidate: Candidate, code: str, hits: list[CodeHit], timeline: _Timeline) -> Candidate:
         """Weigh a code by where it stands among the paste's errors: the latest error body leads; a code only
@@ -237,9 +247,9 @@ class Matcher:
             generic = hit.words <= s.generic_words
             if generic and any(default_process(hit.message) in text for text in longer):
                 continue  # "API does not exist" inside the longer message found beside it
-            if not ev.context and (generic or playbook.needs_context or ev.foreign):
+            if not ev.context and (generic or hit.payload.fragment or playbook.needs_context or ev.foreign):
                 continue
-            if generic and not self._whole_message(hit.message, hit.window, ev):
+            if (generic or not ev.context) and not self._whole_message(hit.message, hit.window, ev):
                 continue  # "Bad request." inside "BadRequestError: ... 400 BAD_REQUEST" is not that error
             if variant and not _on_route(variant, ev, own_words=True):
                 continue
@@ -310,10 +320,12 @@ class Matcher:
         yield Candidate(entry.playbook, entry.variant, None, round(confidence, 2), why)
 
     def _whole_message(self, message: str, window: str, ev: Evidence) -> bool:
-        """Is a short, generic text said as such: an ``error_msg`` value, most of its line, or its words as a
-        phrase of their own (not "Bad request" inside ``BadRequestError`` or ``400 BAD_REQUEST``)?"""
+        """Is a known text said as such: an ``error_msg`` value or a quoted string, most of its line, or its words
+        as a phrase of their own (not "Bad request" inside ``BadRequestError`` or ``400 BAD_REQUEST``)? Asked of
+        short, generic texts, and of any text in a paste with nothing else about ModelArts."""
         target = default_process(message)
-        if any(fuzz.ratio(target, default_process(m)) >= self.scoring.explains_ratio for m in ev.messages):
+        said = ev.messages + ev.quoted
+        if any(fuzz.ratio(target, default_process(m)) >= self.scoring.explains_ratio for m in said):
             return True
         words = re.findall(r"[a-z0-9]+", message.lower())
         phrase = r"\W{1,3}".join(words)
