@@ -57,7 +57,8 @@ _STATUS_AFTER = re.compile(
     re.IGNORECASE,
 )
 _MESSAGE = re.compile(
-    r"""(?:error_msg|\bmsg|\bmessage)\\?["']?\s{0,3}[:=]\s{0,3}(?:\\?"(?P<dq>[^"\\\n]{1,400})|'(?P<sq>[^'\\\n]{1,400}))""",
+    r"""(?:error_msg|\bmsg|\bmessage)\\?["']?\s{0,3}[:=]\s{0,3}"""
+    r"""(?:\\?"(?P<dq>[^"\\\n]{1,400})|'(?P<sq>[^'\\\n]{1,400})|(?<==)(?P<bare>[A-Za-z][^\s,;"'\\]{0,80}))""",
     re.IGNORECASE,
 )
 """``error_msg``, ``msg`` or ``message`` with its text, in JSON, escaped JSON or a Python dict repr."""
@@ -121,6 +122,7 @@ _FAILURE = re.compile(
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
+_QUOTE_DEPTH = re.compile(r"(?:[ \t]{0,3}>)*")
 _QUOTED = re.compile(r'"([^"\n]{4,200})"|“([^”\n]{4,200})”|「([^」\n]{4,200})」')
 _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3}$")
 """A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""
@@ -148,6 +150,8 @@ class CodeHit:
     message: str | None
     resolved: bool = False
     """It stands under an alert that says it is over ("[RESOLVED]", "✅", "已恢复")."""
+    depth: int = 0
+    """How deep in quoted mail it stands ("> > "): deeper is older."""
 
 
 @dataclass(frozen=True)
@@ -349,8 +353,10 @@ def _codes(text: str):
             start=start,
             line=line,
             status=int(wrapped) if wrapped else _nearest_status(text, line_start, line),
-            message=_message_in(line) or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
+            message=_message_in(line, start - line_start)
+            or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
             resolved=_under_resolved_alert(alerts, start),
+            depth=_QUOTE_DEPTH.match(text, text.rfind("\n", 0, start) + 1).group(0).count(">"),
         )
 
 
@@ -389,13 +395,14 @@ def _nearest_status(text: str, line_start: int, line: str) -> int | None:
     return None
 
 
-def _message_in(line: str) -> str | None:
-    m = _MESSAGE.search(line)
+def _message_in(line: str, at: int = 0) -> str | None:
+    """The message that belongs with a code at ``at``: the first after it on the line, else the line's first."""
+    m = _MESSAGE.search(line, at) or _MESSAGE.search(line)
     return _message_of(m).strip() if m else None
 
 
 def _message_of(m: re.Match) -> str:
-    return m.group("dq") if m.group("dq") is not None else m.group("sq")
+    return next(g for g in (m.group("dq"), m.group("sq"), m.group("bare")) if g is not None)
 
 
 def _urls(text: str):

@@ -35,8 +35,8 @@ class _Timeline:
     def __init__(self, groups: dict[str, list[CodeHit]], context: bool):
         self.context = context
         self.bodies = {code for code, hits in groups.items() if any(h.in_body for h in hits)}
-        live = {
-            code: max(h.start for h in hits if h.in_body and not h.resolved)
+        live = {  # newest first: least quoted (a mail reply's own text), then latest in the paste
+            code: max((-h.depth, h.start) for h in hits if h.in_body and not h.resolved)
             for code, hits in groups.items()
             if any(h.in_body and not h.resolved for h in hits)
         }
