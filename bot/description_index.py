@@ -31,7 +31,7 @@ _STOP = frozenset(
     every other again once out off over under about after before because until both same own does did doing
     done get gets got getting one two three use used using via per like make made see seen still even ever
     never now always sometimes please thanks thank hi hello anyone someone something anything everything
-    today yesterday tomorrow morning night week day days hour hours minute minutes time times""".split()
+    today yesterday tomorrow morning night""".split()
 )
 K1, B = 1.2, 0.75
 

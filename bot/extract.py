@@ -44,7 +44,7 @@ _IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}(?:InferHub\.)?$", 
 _NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back|gives?|giving|reports?|reported|throws?|threw)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|\bwith\s{1,2}an?\s{1,2}|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
     r"|\bupstream\s{1,3})$",
     re.IGNORECASE,
 )
@@ -110,6 +110,7 @@ _DURATION = re.compile(
     r"(?P<min>\d{1,3})m(?P<minsec>\d{1,2}(?:\.\d{1,3})?)s\b"
     r'|(?:"(?:wait|time|receive)"\s{0,2}:|_ms["\']?\s{0,2}[:=])\s{0,2}(?P<har>\d{1,7}(?:\.\d{1,6})?)'
     r"|(?:request|response)_time\W{1,3}(?P<secs>\d{1,5}\.\d{1,6})"
+    r"|_seconds(?:_bucket|_sum|_count)?\b[^=\n]{0,80}=\s{0,2}(?P<metric>\d{1,5}(?:\.\d{1,6})?)"
     r"|(?P<word>(?:twenty|thirty|forty|fifty|sixty|ninety)(?=[\s-]{0,2}(?:seconds?|secs?|s)\b)|a minute|[二三四五六]十(?=多?秒)|一分钟)"
     r"|(?<![\w.])(?P<value>\d{1,7}(?:\.\d{1,4})?)\s?(?P<unit>ms|milliseconds|毫秒|s|secs?|seconds?|秒)(?![a-z])"
 )
@@ -117,7 +118,9 @@ _FAILURE = re.compile(
     r"time[ds]?[ -]?out|timeout|fail|error|exception|refused|reset|abort|cancel|drop|cut off|\bdie[sd]?\b|"
     r"no (?:response|body|answer)|empty (?:response|body|reply)|超时|断开|断了|就断|必断|中断|失败|报错|异常|错误"
     r"|(?:empty|空的|返回)\s{0,3}50[234]\b|\(\s?[45]\d\d\s?\)|\breject|\brefus|\bturn\w* away|\bwon'?t\b|\bcan'?t\b|cannot|unable"
-    r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
+    r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|not authori[sz]ed"
+    r"|unauthori[sz]ed|forbidden|no (?:access|permission)|rate.?limit|throttl|bounce|choke|没有(?:访问)?权限|无权|被拒|限流"
+    r"|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
     r"|告警|重启|卡在|一直|部署中|deploying for|sitting in|never (?:becomes|turns|gets|reaches)|still (?:deploying|starting|pending)"
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
@@ -244,8 +247,8 @@ def _durations(lower: str):
             yield int(m.group("min")) * 60 + float(m.group("minsec"))
         elif m.group("har") is not None:
             yield float(m.group("har")) / 1000
-        elif m.group("secs") is not None:
-            yield float(m.group("secs"))
+        elif m.group("secs") is not None or m.group("metric") is not None:
+            yield float(m.group("secs") or m.group("metric"))
         elif m.group("word") is not None:
             yield float(_TENS[m.group("word")])
         else:

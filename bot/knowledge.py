@@ -115,6 +115,7 @@ def _described(p: Playbook, v: Variant | None) -> str:
     parts = [p.title, p.title_zh or ""]
     source = v or p
     parts += [source.title, source.title_zh or "", source.cause, source.cause_zh or "", *source.messages]
+    parts += [str(status) for status in source.http_status or p.http_status]
     return "\n".join(parts)
 
 

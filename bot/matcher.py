@@ -75,9 +75,9 @@ class Matcher:
             _keep(found, candidate, only_new=True)
         for candidate in self._by_symptom(ev, coded, said):
             _keep(found, candidate, only_new=True)
-        if not found:
+        if not any(c.confidence >= self.scoring.answer_threshold for c in found.values()):
             for candidate in self._by_description(ev):
-                _keep(found, candidate)
+                _keep(found, self._agreed(found.get(candidate.playbook.code), candidate))
         ranked = sorted(found.values(), key=lambda c: self._rank(c, ev), reverse=True)
         return Diagnosis(ev, tuple(ranked), self.scoring.answer_threshold)
 
@@ -291,7 +291,8 @@ class Matcher:
             if status and int(sign[5:]) in statuses:
                 continue
             s = self.scoring
-            confidence = (s.status_sign if status else s.symptom) * (s.secondary if coded else 1.0)
+            weak = status or sign.startswith(_TOOK)  # a bare status or a duration: the weakest signs
+            confidence = (s.status_sign if weak else s.symptom) * (s.secondary if coded else 1.0)
             why = f"{'status' if status else 'symptom'} '{shorten(sign, 60)}' + ModelArts context"
             yield Candidate(playbook, variant, None, round(confidence, 2), why)
 
@@ -318,6 +319,15 @@ class Matcher:
         confidence = s.description_base + s.description_span * grown
         why = f"described in other words (match {score:.0f}, {score / max(runner_up, 1e-9):.2f}x the next)"
         yield Candidate(entry.playbook, entry.variant, None, round(confidence, 2), why)
+
+    def _agreed(self, weak: Candidate | None, described: Candidate) -> Candidate:
+        """A description that agrees with a weaker sign of the same playbook makes both surer."""
+        if weak is None:
+            return described
+        confidence = min(
+            max(weak.confidence, described.confidence) + self.scoring.agreement, self.scoring.max_confidence
+        )
+        return replace(weak, confidence=round(confidence, 2), why=f"{weak.why} + {described.why}")
 
     def _whole_message(self, message: str, window: str, ev: Evidence) -> bool:
         """Is a known text said as such: an ``error_msg`` value or a quoted string, most of its line, or its words
@@ -359,13 +369,16 @@ def _sign(source: Playbook | Variant, ev: Evidence) -> str | None:
     return found
 
 
+_TOOK = "a failed call that took"
+
+
 def _slow(playbook: Playbook, ev: Evidence) -> str | None:
     """A failed call whose duration falls in the playbook's ``latency_s`` range, as its sign."""
     if playbook.latency_s is None or not ev.failed:
         return None
     low, high = playbook.latency_s
     took = next((d for d in ev.durations if low <= d <= high), None)
-    return None if took is None else f"a failed call that took {took:g} s"
+    return None if took is None else f"{_TOOK} {took:g} s"
 
 
 def _first_symptom(symptoms, text: str) -> str | None:

@@ -61,6 +61,8 @@ class Scoring:
     description_span: float = 0.1
     """Confidence grows from base to base + span as the score goes from the minimum to minimum + description_range."""
     description_range: float = 20.0
+    agreement: float = 0.08
+    """A description agreeing with a weak message or sign of the same playbook."""
     description_scan: int = 20_000
     """Longer pastes are logs, not descriptions: not read this way."""
 
