@@ -44,7 +44,7 @@ _IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}(?:InferHub\.)?$", 
 _NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back|gives?|giving|reports?|reported|throws?|threw)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|\bwith\s{1,2}an?\s{1,2}|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back|gives?|giving|reports?|reported|throws?|threw|hit|hits|hitting)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|\bwith\s{1,2}an?\s{1,2}|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
     r"|\bupstream\s{1,3})$",
     re.IGNORECASE,
 )
@@ -77,7 +77,7 @@ _EXCEPTION = re.compile(
 _WORDS = re.compile(r"[a-z0-9]+")
 _CONTEXT_WORDS = frozenset({"modelarts", "apig", "huaweicloud", "huaweicloudapis", "infers", "appcode", "erno", "maas"})
 _CONTEXT_PHRASES = (
-    "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "words_result",
+    "modelarts", "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "words_result",
     "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务",
     # Huawei Cloud's own region ids (ap-southeast-1 and the like are other clouds' too)
     "cn-north-4", "cn-north-9", "cn-east-3", "cn-east-4", "cn-southwest-2", "cn-south-1", "la-south-2", "la-north-2",
@@ -131,7 +131,7 @@ _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3
 """A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""
 _ALERT = re.compile(
     r"(?i)(?P<resolved>\[resolved\]|\bresolved\b|✅|已恢复|告警恢复|恢复正常|已解决)"
-    r"|\[firing(?::\d+)?\]|\bfiring\b|🔥|告警中|触发告警"
+    r"|\[firing(?::\d+)?\]|\bfiring\b|\[?triggered\]?|🔥|告警中|触发告警"
 )
 """Alert headers; a code under a resolved one is history, under a firing one it is the news."""
 ALERT_REACH = 1500

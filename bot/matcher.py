@@ -241,6 +241,8 @@ class Matcher:
         """Known messages found in the paste, each with the line it was found on."""
         s = self.scoring
         hits = self.kb.messages.find(view, cover=s.index_cover, verify=s.index_verify)
+        # best first; at equal similarity the longer text, and the one that names a variant
+        hits.sort(key=lambda h: (h.score, h.words, h.payload.variant is not None), reverse=True)
         longer = [default_process(h.message) for h in hits if h.words > s.generic_words]
         for hit in hits:
             playbook, variant = hit.payload.playbook, hit.payload.variant
@@ -292,7 +294,8 @@ class Matcher:
                 continue
             s = self.scoring
             weak = status or sign.startswith(_TOOK)  # a bare status or a duration: the weakest signs
-            confidence = (s.status_sign if weak else s.symptom) * (s.secondary if coded else 1.0)
+            confidence = s.status_sign if weak else s.symptom + s.specificity * min(len(sign), 60) / 60
+            confidence *= s.secondary if coded else 1.0
             why = f"{'status' if status else 'symptom'} '{shorten(sign, 60)}' + ModelArts context"
             yield Candidate(playbook, variant, None, round(confidence, 2), why)
 

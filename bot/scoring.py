@@ -38,6 +38,9 @@ class Scoring:
 
     # code-less evidence
     symptom: float = 0.8
+    specificity: float = 0.04
+    """Up to this much more for a longer, more specific symptom ("Operation timed out after 30001 milliseconds"
+    over "ConnectException")."""
     status_sign: float = 0.75
     """A bare HTTP status in a ModelArts paste: the weakest sign."""
     route_tiebreak: float = 0.02
