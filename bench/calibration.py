@@ -12,6 +12,7 @@ the should-be-silent pastes that would get an answer.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -57,7 +58,7 @@ def main() -> int:
     rows, silent = judged(corpora)
     print(f"{len(rows)} answers with a candidate, from {len(corpora)} corpora ({silent} pastes should get none)\n")
     print(f"{'confidence':<12} {'answers':>7} {'right':>7}")
-    for low, high in zip(BUCKETS, BUCKETS[1:], strict=False):
+    for low, high in itertools.pairwise(BUCKETS):
         bucket = [right for c, right, _ in rows if low <= c < high or (high == 1.0 and c == 1.0)]
         share = f"{sum(bucket) / len(bucket):.2f}" if bucket else "-"
         print(f"[{low:.2f}, {high:.2f})  {len(bucket):>7} {share:>7}")

@@ -1,4 +1,6 @@
-"""Shared fixtures: the shipped knowledge base, a matcher, and a running Slack bot against a mock Web API."""
+"""Shared fixtures: the shipped knowledge base, a matcher, and the Slack bot against a mock Web API: in process
+(``chat``, see ``tests/slack_chat.py``) for what the bot says and records, or behind a real HTTP server (``bot``)
+where the socket itself is the point."""
 
 from __future__ import annotations
 
@@ -13,16 +15,18 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import SHIPPED_DIR, KnowledgeBase
 from bot.matcher import Matcher
 from bot.probe.ladder import system_resolver
 from bot.probe.safety import literal_ip
+from bot.reloader import fingerprint
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.web import slack_wsgi
 from bot.store.memory import MemoryStore
 from tests.doubles.slack_api import MockSlackAPI
 from tests.doubles.slack_requests import SECRET
+from tests.slack_chat import SlackChat
 
 DATA = Path(__file__).parent / "data"
 
@@ -88,7 +92,7 @@ class RunningBot:
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the bot has finished all work started so far."""
-        assert self.runtime.pool.drain(timeout), "reply work did not finish"
+        assert self.runtime.idle(timeout), "reply work did not finish"
 
 
 @pytest.fixture
@@ -131,3 +135,55 @@ def bot_factory(slack_api):
 @pytest.fixture
 def bot(bot_factory):
     return bot_factory()
+
+
+# -- Slack in process: a chat with the real bot, requests handed to app.dispatch (tests/slack_chat.py) ------
+
+
+_LOAD_PLAYBOOKS = KnowledgeBase.load
+_LOADED: dict[tuple, KnowledgeBase] = {}
+
+
+def _load_once(folder: Path | str | None = None, *args, **kwargs) -> KnowledgeBase:
+    """``KnowledgeBase.load`` for chats: the same playbook files are parsed once per session (parsing takes
+    longer than most chat tests); a changed folder is loaded again. A knowledge base is read-only."""
+    if args or kwargs:
+        return _LOAD_PLAYBOOKS(folder, *args, **kwargs)
+    key = (str(folder or SHIPPED_DIR), fingerprint(Path(folder or SHIPPED_DIR)))
+    if key not in _LOADED:
+        _LOADED[key] = _LOAD_PLAYBOOKS(folder)
+    return _LOADED[key]
+
+
+@pytest.fixture(scope="session")
+def _chat_api():
+    """One mock Web API for every chat (starting and stopping one per test costs more than most chat tests);
+    each test starts with it forgotten, and gets a new one after a test whose bot did not finish its work."""
+    shared = {"api": MockSlackAPI().start()}
+    yield shared
+    shared["api"].stop()
+
+
+@pytest.fixture
+def chat_factory(_chat_api, monkeypatch):
+    """Start chats with options (``services=``, ``env={"PROBE_AUTO": "1"}``, ``store=``, ``resolver=``...);
+    the environment the test set (monkeypatch) applies too. All are stopped after the test."""
+    api, chats = _chat_api["api"], []
+    api.reset()
+    monkeypatch.setattr(KnowledgeBase, "load", staticmethod(_load_once))
+
+    def factory(services: str | None = None, env: dict | None = None, **runtime_options) -> SlackChat:
+        runtime_options.setdefault("resolver", offline_resolver)
+        chats.append(SlackChat.start(api, env, services, **runtime_options))
+        return chats[-1]
+
+    yield factory
+    if not all([chat.close() for chat in chats]):  # work still running must not post into the next test's mock
+        api.stop()
+        _chat_api["api"] = MockSlackAPI().start()
+
+
+@pytest.fixture
+def chat(chat_factory) -> SlackChat:
+    """A fresh chat with the bot: channel C1, user U1, a MemoryStore, the mock Web API as ``chat.api``."""
+    return chat_factory()

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.slack.protocol import button_value
-from tests.doubles.slack_requests import message_event, post_action, post_command, post_event
+from tests.doubles.slack_requests import message_event
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENT_SCOPE = {
@@ -32,7 +31,7 @@ def manifest(name: str) -> dict:
 
 
 @pytest.mark.parametrize("name", ["manifest.yml", "manifest.http.yml"])
-def test_every_subscribed_event_is_acked_by_a_listener(bot, name):
+def test_every_subscribed_event_is_acked_by_a_listener(chat, name):
     m = manifest(name)
     scopes = set(m["oauth_config"]["scopes"]["bot"])
     for event_type in m["settings"]["event_subscriptions"]["bot_events"]:
@@ -41,27 +40,19 @@ def test_every_subscribed_event_is_acked_by_a_listener(bot, name):
         event = {**message_event("hello <@UBOT>"), "type": kind}
         if event_type in CHANNEL_TYPE:
             event["channel_type"] = CHANNEL_TYPE[event_type]
-        sent = post_event(bot.events, event)
+        sent = chat.deliver(event)
         assert sent.status == 200, f"{event_type} not handled: {sent.body}"
     assert m["settings"]["interactivity"]["is_enabled"] is True
 
 
-def test_every_web_api_method_the_bot_calls_is_covered_by_a_scope(bot):
+def test_every_web_api_method_the_bot_calls_is_covered_by_a_scope(chat):
     scopes = set(manifest("manifest.yml")["oauth_config"]["scopes"]["bot"])
     token = "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBglghkgBZQMEAgEwggKXBgkqhkiG9w0BBwGgggKI"
-    bot.api.add_file("F1", "p.txt", b'{"error_code":"APIG.0201","error_msg":"Request entity too large"}')
-    post_event(bot.events, message_event(f"X-Auth-Token: {token}\nAPIG.0308 throttling", ts="1.1"))
-    post_event(bot.events, message_event("", subtype="file_share", files=[{"id": "F1"}]))
-    bot.settle()
-    answer = bot.runtime.store.reply_for("C1", "1.1")
-    post_action(
-        bot.events,
-        {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
-         "message": {"ts": answer.reply_ts, "text": "x", "blocks": []},
-         "actions": [{"action_id": "feedback_helpful", "value": button_value("1.1")}], "trigger_id": "1"},
-    )  # fmt: skip
-    bot.settle()
-    called = {c.method for c in bot.api.calls if "." in c.method and not c.method.startswith("files/")}
+    chat.api.add_file("F1", "p.txt", b'{"error_code":"APIG.0201","error_msg":"Request entity too large"}')
+    answer = chat.say(f"X-Auth-Token: {token}\nAPIG.0308 throttling", ts="1.1")
+    chat.say("", subtype="file_share", files=[{"id": "F1"}])
+    chat.click(answer, "feedback_helpful")
+    called = {c.method for c in chat.api.calls if "." in c.method and not c.method.startswith("files/")}
     assert called >= {"chat.postMessage", "chat.update", "chat.postEphemeral", "files.info"}
     for method in called:
         needed = METHOD_SCOPE[method]
@@ -85,14 +76,14 @@ def test_socket_and_http_manifests_differ_only_in_transport():
 
 
 @pytest.mark.parametrize("name", ["manifest.yml", "manifest.http.yml"])
-def test_every_slash_command_in_the_manifest_has_a_listener(bot, name):
+def test_every_slash_command_in_the_manifest_has_a_listener(chat, name):
     m = manifest(name)
     assert "commands" in m["oauth_config"]["scopes"]["bot"]
     commands = [c["command"] for c in m["features"]["slash_commands"]]
     assert commands == ["/predict-check"]
     for command in commands:
-        sent = post_command(bot.events, command, "", bot.api.response_url("cmd"))
-        assert sent.status == 200 and "Usage" in sent.body
+        acked = chat.command("", name=command)
+        assert acked.status == 200 and "Usage" in acked.text
 
 
 def test_procfile_runs_http_mode_as_web_and_socket_mode_as_worker():

@@ -209,13 +209,32 @@ def test_hostile_input_is_handled_in_bounded_time(matcher, paste):
     assert d.best is None or d.best.confidence <= 0.99
 
 
-@pytest.mark.parametrize("corpus", ["heldout.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl"])
-def test_blind_corpora_stay_accurate_and_silent_on_chatter(matcher, corpus):
-    """Two corpora written blind to the implementation (see their README note in the closing note)."""
+# corpus, least share of right answers, most share of should-be-silent pastes answered. Each was written blind
+# to the engine; since its first score (in the closing notes) it guards against regressions.
+CORPORA = [
+    ("heldout.jsonl", 0.95, 0.0),
+    ("blind2.jsonl", 0.95, 0.0),
+    ("blind3.jsonl", 0.95, 0.0),
+    ("blind4.jsonl", 0.95, 0.0),
+    ("llm_blind.jsonl", 0.98, 0.02),
+    ("llm_sealed.jsonl", 0.98, 0.02),
+    ("blind_clients.jsonl", 0.97, 0.02),
+    ("clients_sealed.jsonl", 0.97, 0.02),
+    ("clients_final.jsonl", 0.97, 0.02),
+    ("blind_described.jsonl", 0.93, 0.02),
+    ("described_sealed.jsonl", 0.9, 0.02),
+    ("described_final.jsonl", 0.9, 0.03),
+]
+
+
+@pytest.mark.parametrize(("corpus", "least_right", "most_loud"), CORPORA)
+def test_blind_corpora_stay_accurate_and_silent_on_chatter(matcher, corpus, least_right, most_loud):
     cases = read_jsonl(corpus)
     positives = [c for c in cases if c["expect"]]
+    negatives = [c for c in cases if not c["expect"]]
     right = sum(
         1 for c in positives if (d := matcher.diagnose(c["text"])).matched and d.best.playbook.code in c["expect"]
     )
-    spoken = [c["id"] for c in cases if not c["expect"] and matcher.diagnose(c["text"]).matched]
-    assert right / len(positives) >= 0.95 and spoken == []
+    spoken = [c["id"] for c in negatives if matcher.diagnose(c["text"]).matched]
+    assert right / len(positives) >= least_right
+    assert len(spoken) / len(negatives) <= most_loud, spoken

@@ -1,5 +1,5 @@
-"""Operations in process: health, readiness, metrics, playbook reload, secret-free JSON logs, log levels, upkeep
-reports."""
+"""Operations: health, readiness and metrics over HTTP; Slack errors counted and secret-free JSON logs (in
+process, ``chat``); playbook reload, log levels, upkeep reports."""
 
 from __future__ import annotations
 
@@ -22,15 +22,7 @@ from bot.store.redis import RedisStore
 from bot.store.resilient import ResilientStore
 from bot.upkeep import gaps_report, stats_report
 from tests.doubles.slack_api import Scripted
-from tests.doubles.slack_requests import (
-    event_body,
-    message_event,
-    post,
-    post_action,
-    post_command,
-    post_event,
-    signed_headers,
-)
+from tests.doubles.slack_requests import block_actions, event_body, message_event, post_event, signed_headers
 from tests.redis_server import free_port
 
 PASTE = '413 {"error_code":"APIG.0201","error_msg":"Request entity too large"}'
@@ -57,11 +49,11 @@ def test_health_readiness_and_metrics(bot):
     assert "bot_ack_seconds_count 3.0" in metrics and "bot_reply_seconds_count 1.0" in metrics
 
 
-def test_slack_api_errors_are_counted(bot):
-    bot.api.script("chat.postMessage", Scripted.not_ok("channel_not_found"))
-    post_event(bot.events, message_event(PASTE))
-    bot.settle()
-    assert 'bot_slack_api_errors_total{error="channel_not_found"} 1.0' in requests.get(bot.base + "/metrics").text
+def test_slack_api_errors_are_counted(chat):
+    chat.api.script("chat.postMessage", Scripted.not_ok("channel_not_found"))
+    chat.say(PASTE)
+    metrics = chat.runtime.metrics.exposition()[0].decode()
+    assert 'bot_slack_api_errors_total{error="channel_not_found"} 1.0' in metrics
 
 
 def test_redis_down_degrades_but_the_bot_still_answers_once(bot_factory):
@@ -119,24 +111,24 @@ LOADED = (
 )
 
 
-def test_no_secret_reaches_the_logs_whatever_the_path(bot, caplog):
+def test_no_secret_reaches_the_logs_whatever_the_path(chat, caplog):
     stream = io.StringIO()
     setup_logging("DEBUG", stream)
     try:
-        bot.api.script("chat.postMessage", Scripted.not_ok(f"invalid_blocks {TOKENS[0]}"))
-        post_event(bot.events, message_event(LOADED + PASTE))
-        post_event(bot.events, {**message_event(f"<@UBOT> {LOADED}"), "type": "app_mention"})
-        bot.api.add_file("FS1", "s.txt", (LOADED + PASTE).encode())
-        post_event(bot.events, message_event("", subtype="file_share", files=[{"id": "FS1"}]))
-        bot.api.script("files.info", Scripted.server_error(500), Scripted.server_error(500), Scripted.server_error(500))
-        post_event(bot.events, message_event("", subtype="file_share", files=[{"id": "FS2"}]))
+        chat.api.script("chat.postMessage", Scripted.not_ok(f"invalid_blocks {TOKENS[0]}"))
+        chat.say(LOADED + PASTE)
+        chat.deliver({**message_event(f"<@UBOT> {LOADED}"), "type": "app_mention"})
+        chat.api.add_file("FS1", "s.txt", (LOADED + PASTE).encode())
+        chat.say("", subtype="file_share", files=[{"id": "FS1"}])
+        chat.api.script("files.info", *[Scripted.server_error(500)] * 3)
+        chat.say("", subtype="file_share", files=[{"id": "FS2"}])
         body = event_body(message_event(LOADED))
-        post(bot.events, body, signed_headers(body, "application/json", secret="forged"))
-        post_command(bot.events, "/predict-check", f"https://x:{TOKENS[2]}@h/v1/infers/x", bot.api.response_url("c"))
-        post_action(bot.events, {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
-                                 "channel": {"id": "C1"}, "message": {"ts": "1.1", "text": LOADED, "blocks": []},
-                                 "actions": [{"action_id": "feedback_unhelpful", "value": "x||"}], "trigger_id": "1"})  # fmt: skip
-        bot.settle()
+        forged = signed_headers(body, "application/json", secret="forged")
+        assert chat.send(body, "application/json", forged).status == 401
+        chat.command(f"https://x:{TOKENS[2]}@h/v1/infers/x")
+        chat.act(block_actions("U1", "C1", {"ts": "1.1", "text": LOADED, "blocks": []},
+                               {"action_id": "feedback_unhelpful", "value": "x||"}, chat.response_url("U1", "C1")))  # fmt: skip
+        chat.settle()
         logging.getLogger("bot.test").warning("a paste: %s", LOADED)
     finally:
         logging.getLogger().handlers.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 import threading
 import time
@@ -18,7 +17,6 @@ from bot.probe.result import Target
 from bot.probe.safety import UrlRules
 from tests.doubles.fake_gateway import ConnectionTrap, FakeGateway
 from tests.doubles.slack_api import Scripted
-from tests.doubles.slack_requests import message_event, post_command, post_event
 
 MATCHER = Matcher(KnowledgeBase.load())
 TOKEN = "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBglghkgBZQMEAgEwggKXBgkqhkiG9w0BBwGgggKIBIIChHsidG9r"
@@ -80,59 +78,54 @@ def gateway():
         yield gw
 
 
-def test_credentials_in_a_probed_url_never_reach_the_channel(bot):
+def services_file(tmp_path, url: str) -> str:
+    path = tmp_path / "services.yaml"
+    path.write_text(yaml.safe_dump({"services": {"svc": {"url": url}}}))
+    return str(path)
+
+
+def test_credentials_in_a_probed_url_never_reach_the_channel(chat):
     url = f"https://abc.apig.cn-north-4.huaweicloudapis.com/v1/infers/x?X-Auth-Token={TOKEN}"
-    assert post_command(bot.events, "/predict-check", url, bot.api.response_url("c")).status == 200
-    bot.settle()
-    posted = bot.api.calls_to("chat.postMessage") + bot.api.calls_to("chat.update")
+    assert chat.command(url).status == 200
+    posted = chat.api.calls_to("chat.postMessage") + chat.api.calls_to("chat.update")
     assert posted and all(TOKEN not in c.raw.decode() for c in posted)
 
 
-def test_a_malformed_url_gets_a_hint_not_a_dispatch_failure(bot):
-    sent = post_command(bot.events, "/predict-check", "https://[x", bot.api.response_url("c"))
-    assert sent.status == 200 and "cannot be read" in json.loads(sent.body)["text"]
+def test_a_malformed_url_gets_a_hint_not_a_dispatch_failure(chat):
+    acked = chat.command("https://[x")
+    assert acked.status == 200 and "cannot be read" in acked.text
 
 
-def test_auto_probe_respects_the_probe_limits(bot_factory, gateway, tmp_path, monkeypatch):
-    services = tmp_path / "services.yaml"
-    services.write_text(yaml.safe_dump({"services": {"svc": {"url": gateway.url("ok")}}}))
-    monkeypatch.setenv("PROBE_AUTO", "1")
-    monkeypatch.setenv("PROBE_USER_LIMIT", "0/60")
-    bot = bot_factory(services=str(services))
+def test_auto_probe_respects_the_probe_limits(chat_factory, gateway, tmp_path):
+    chat = chat_factory(services_file(tmp_path, gateway.url("ok")), env={"PROBE_AUTO": "1", "PROBE_USER_LIMIT": "0/60"})
     before = len(gateway.requests)
-    post_event(bot.events, message_event(f"is it up? {gateway.url('ok')}"))
-    (answer,) = bot.api.wait_for("chat.postMessage")
-    bot.settle()
+    answer = chat.say(f"is it up? {gateway.url('ok')}")
     # over the limit: the URL is recognised, but neither probed nor offered (the button is only for those who may)
-    assert "prediction URL" in answer.body["text"] and "run_probe" not in answer.raw.decode()
-    assert bot.api.calls_to("chat.update") == [] and len(gateway.requests) == before
+    assert "prediction URL" in answer.text and "run_probe" not in answer.posted.raw.decode()
+    assert chat.api.calls_to("chat.update") == [] and len(gateway.requests) == before
 
 
-def test_where_the_bot_may_not_post_the_result_goes_to_the_asker(bot_factory, gateway, tmp_path):
-    services = tmp_path / "services.yaml"
-    services.write_text(yaml.safe_dump({"services": {"svc": {"url": gateway.url("apig-0308")}}}))
-    bot = bot_factory(services=str(services))
-    bot.api.script("chat.postMessage", Scripted.not_ok("not_in_channel"))
-    post_command(bot.events, "/predict-check", "svc", bot.api.response_url("asker"))
-    (said,) = bot.api.wait_for("respond/asker", timeout=10)
-    assert said.body["response_type"] == "ephemeral" and "APIG.0308" in said.raw.decode()
+def test_where_the_bot_may_not_post_the_result_goes_to_the_asker(chat_factory, gateway, tmp_path):
+    chat = chat_factory(services_file(tmp_path, gateway.url("apig-0308")))
+    chat.api.script("chat.postMessage", Scripted.not_ok("not_in_channel"))
+    chat.command("svc", user="U5")
+    assert chat.messages() == []
+    (said,) = chat.whispers()
+    assert said.to == "U5" and said.posted.body["response_type"] == "ephemeral" and "APIG.0308" in said.shown
 
 
-def test_a_probe_that_breaks_still_edits_its_probing_message(bot_factory, gateway, tmp_path, monkeypatch):
-    services = tmp_path / "services.yaml"
-    services.write_text(yaml.safe_dump({"services": {"svc": {"url": gateway.url("ok")}}}))
-    bot = bot_factory(services=str(services))
-    monkeypatch.setattr(bot.runtime.responder.probes.prober, "probe", lambda target: 1 / 0)
-    post_command(bot.events, "/predict-check", "svc", bot.api.response_url("c"))
-    (update,) = bot.api.wait_for("chat.update", timeout=10)
-    assert "the probe itself failed (ZeroDivisionError)" in update.body["text"]
+def test_a_probe_that_breaks_still_edits_its_probing_message(chat_factory, gateway, tmp_path, monkeypatch):
+    chat = chat_factory(services_file(tmp_path, gateway.url("ok")))
+    monkeypatch.setattr(chat.runtime.responder.probes.prober, "probe", lambda target: 1 / 0)
+    chat.command("svc")
+    (probing,) = chat.messages()
+    assert "Probing" in probing.history[0] and "the probe itself failed (ZeroDivisionError)" in probing.text
 
 
-def test_an_external_file_never_gets_the_bot_token(bot):
+def test_an_external_file_never_gets_the_bot_token(chat):
     with ConnectionTrap() as trap:
         external = {"ok": True, "file": {"id": "FX", "name": "x.txt", "mimetype": "text/plain", "size": 10,
                                          "is_external": True, "url_private": f"http://127.0.0.1:{trap.port}/x"}}  # fmt: skip
-        bot.api.script("files.info", Scripted(200, external))
-        post_event(bot.events, message_event("", subtype="file_share", files=[{"id": "FX"}]))
-        bot.settle()
+        chat.api.script("files.info", Scripted(200, external))
+        chat.say("", subtype="file_share", files=[{"id": "FX"}])
         assert trap.accepted == 0

@@ -1,15 +1,13 @@
-"""/predict-check, the "Run live probe" button and pasted URLs, end to end: mock Slack + fake gateway."""
+"""/predict-check, the "Run live probe" button and pasted URLs, in process (``chat``) against the fake gateway."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 import yaml
 
 from bot.slack.protocol import button_value
 from tests.doubles.fake_gateway import FakeGateway
-from tests.doubles.slack_requests import message_event, post_action, post_command, post_event
+from tests.doubles.slack_requests import block_actions
 
 GATEWAY_HOST = "0123456789abcdef0123456789abcdef.apig.cn-north-4.huaweicloudapis.com"
 SCENARIOS = {
@@ -38,39 +36,28 @@ def services(tmp_path, gateway):
 
 
 @pytest.fixture
-def probing_bot(bot_factory, services, monkeypatch):
-    monkeypatch.setenv("PROBE_USER_LIMIT", "100/60")
-    monkeypatch.setenv("PROBE_CHANNEL_LIMIT", "100/60")
-    return bot_factory(services=services)
-
-
-def texts(call) -> str:
-    return call.body.get("text", "") + json.dumps(
-        call.json("blocks") if call.body.get("blocks") else [], ensure_ascii=False
-    )
+def probing(chat_factory, services):
+    return chat_factory(services, env={"PROBE_USER_LIMIT": "100/60", "PROBE_CHANNEL_LIMIT": "100/60"})
 
 
 @pytest.mark.parametrize(("name", "verdict", "playbook"), [(n, v, p) for n, (_, v, p) in SCENARIOS.items()])
-def test_predict_check_posts_probing_then_edits_in_the_verdict(probing_bot, name, verdict, playbook):
-    sent = post_command(probing_bot.events, "/predict-check", name, probing_bot.api.response_url("c"))
-    assert sent.status == 200 and sent.elapsed < 1.0
-    (probing,) = probing_bot.api.wait_for("chat.postMessage")
-    assert "Probing" in probing.body["text"] and probing.body["channel"] == "C1"
-    (result,) = probing_bot.api.wait_for("chat.update", timeout=10)
-    posted_ts = probing_bot.api.calls_to("chat.postMessage")[0]
-    assert result.body["ts"] and posted_ts
-    shown = texts(result)
-    assert ("is healthy" in shown) == (verdict == "ok")
+def test_predict_check_posts_probing_then_edits_in_the_verdict(probing, name, verdict, playbook):
+    acked = probing.command(name)
+    assert acked.status == 200 and acked.elapsed < 1.0
+    (result,) = probing.messages()
+    assert "Probing" in result.history[0] and result.channel == "C1" and result.thread_ts is None
+    assert len(result.calls) == 2  # posted, then edited into the verdict
+    assert ("is healthy" in result.shown) == (verdict == "ok")
     if playbook:
-        assert playbook in shown
-    assert "✓ dns" in shown and "connect" in shown
+        assert playbook in result.shown
+    assert "✓ dns" in result.shown and "connect" in result.shown
 
 
-def test_predict_check_says_which_hop_for_a_wrong_method(probing_bot):
-    post_command(probing_bot.events, "/predict-check", "wrong-method", probing_bot.api.response_url("c"))
-    (result,) = probing_bot.api.wait_for("chat.update", timeout=10)
-    assert "method-not-allowed" in texts(result) or "Method Not Allowed" in texts(result)
-    assert "fails on the client" in result.body["text"]
+def test_predict_check_says_which_hop_for_a_wrong_method(probing):
+    probing.command("wrong-method")
+    (result,) = probing.messages()
+    assert "method-not-allowed" in result.shown or "Method Not Allowed" in result.shown
+    assert "fails on the client" in result.text
 
 
 @pytest.mark.parametrize(
@@ -83,140 +70,85 @@ def test_predict_check_says_which_hop_for_a_wrong_method(probing_bot):
         ("https://user:pw@x.apig.cn-north-4.huaweicloudapis.com/v1/infers/x", "carries credentials"),
     ],
 )
-def test_bad_input_gets_an_ephemeral_hint_and_no_probe(probing_bot, gateway, text, says):
+def test_bad_input_gets_an_ephemeral_hint_and_no_probe(probing, gateway, text, says):
     before = len(gateway.requests)
-    sent = post_command(probing_bot.events, "/predict-check", text, probing_bot.api.response_url("c"))
-    assert sent.status == 200
-    body = json.loads(sent.body)
-    assert body["response_type"] == "ephemeral" and says in body["text"]
-    probing_bot.settle()
-    assert probing_bot.api.calls_to("chat.postMessage") == [] and len(gateway.requests) == before
+    acked = probing.command(text)
+    assert acked.status == 200
+    assert acked.json["response_type"] == "ephemeral" and says in acked.text
+    assert probing.messages() == [] and len(gateway.requests) == before
 
 
-def test_rate_limit_answers_busy(bot_factory, services, monkeypatch):
-    monkeypatch.setenv("PROBE_USER_LIMIT", "2/60")
-    bot = bot_factory(services=services)
-    answers = [post_command(bot.events, "/predict-check", "healthy", bot.api.response_url("c")) for _ in range(3)]
-    assert [a.body for a in answers[:2]] == ["", ""]
-    assert "Busy" in json.loads(answers[2].body)["text"] and "try again in 60 s" in answers[2].body
-    bot.settle()
-    assert len(bot.api.calls_to("chat.postMessage")) == 2
+def test_rate_limit_answers_busy(chat_factory, services):
+    chat = chat_factory(services, env={"PROBE_USER_LIMIT": "2/60"})
+    acks = [chat.command("healthy") for _ in range(3)]
+    assert [a.body for a in acks[:2]] == ["", ""]
+    assert "Busy" in acks[2].text and "try again in 60 s" in acks[2].text
+    assert len(chat.messages()) == 2
 
 
-def test_diagnosis_of_a_paste_naming_a_service_offers_a_probe_that_answers_in_the_thread(probing_bot):
+def test_diagnosis_of_a_paste_naming_a_service_offers_a_probe_that_answers_in_the_thread(probing):
     paste = 'gw-auth started failing: {"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: decrypt token fail"}'
-    post_event(probing_bot.events, message_event(paste, ts="1700000100.000100"))
-    (answer,) = probing_bot.api.wait_for("chat.postMessage")
-    buttons = [e for b in answer.json("blocks") if b["type"] == "actions" for e in b["elements"]]
-    probe = next(e for e in buttons if e["action_id"] == "run_probe")
-    probing_bot.settle()
-    answered = probing_bot.runtime.store.reply_for("C1", "1700000100.000100")
-    assert answered.probe == "gw-auth"
-    payload = {
-        "type": "block_actions",
-        "user": {"id": "U1"},
-        "team": {"id": "T1"},
-        "channel": {"id": "C1"},
-        "message": {"ts": answered.reply_ts, "thread_ts": "1700000100.000100", "text": "x", "blocks": []},
-        "actions": [{"action_id": "run_probe", "block_id": "feedback", "value": probe["value"]}],
-        "response_url": probing_bot.api.response_url("b"),
-        "trigger_id": "1",
-    }
-    assert post_action(probing_bot.events, payload).status == 200
-    probing, *_ = probing_bot.api.wait_for("chat.postMessage", count=2)[1:]
-    assert probing.body["thread_ts"] == "1700000100.000100"
-    (result,) = probing_bot.api.wait_for("chat.update", timeout=10)
-    assert "APIG.0301" in texts(result) and "fails at API Gateway" in result.body["text"]
+    answer = probing.say(paste, ts="1700000100.000100")
+    assert answer.button("run_probe") is not None
+    assert probing.store.reply_for("C1", "1700000100.000100").probe == "gw-auth"
+    result = probing.click(answer, "run_probe")
+    assert result.thread_ts == "1700000100.000100" and "Probing" in result.history[0]
+    assert "APIG.0301" in result.shown and "fails at API Gateway" in result.text
 
 
-def test_a_refused_button_click_is_answered_only_to_the_clicker(bot_factory, services, monkeypatch):
-    monkeypatch.setenv("PROBE_USER_LIMIT", "1/60")
-    bot = bot_factory(services=services)
-    post_event(bot.events, message_event("gw-auth fails: APIG.0301", ts="1700000101.000100"))
-    bot.settle()
-    answered = bot.runtime.store.reply_for("C1", "1700000101.000100")
-    payload = {
-        "type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
-        "message": {"ts": answered.reply_ts, "text": "x", "blocks": []},
-        "actions": [{"action_id": "run_probe", "value": button_value("1700000101.000100")}],
-        "response_url": bot.api.response_url("refused"), "trigger_id": "1",
-    }  # fmt: skip
-    assert post_action(bot.events, payload).status == 200
-    bot.api.wait_for("chat.update", timeout=10)  # the first click probes
-    assert post_action(bot.events, payload).status == 200
-    (said,) = bot.api.wait_for("respond/refused")
-    assert "probe limit" in said.body["text"] and said.body["response_type"] == "ephemeral"
-    assert len(bot.api.calls_to("chat.postMessage")) == 2  # the answer and the first probe only
+def test_a_refused_button_click_is_answered_only_to_the_clicker(chat_factory, services):
+    chat = chat_factory(services, env={"PROBE_USER_LIMIT": "1/60"})
+    answer = chat.say("gw-auth fails: APIG.0301", ts="1700000101.000100")
+    assert chat.click(answer, "run_probe") is not None  # the first click probes
+    assert chat.click(answer, "run_probe") is None  # the second is over the limit
+    (said,) = chat.whispers()
+    assert said.to == "U1" and said.posted.body["response_type"] == "ephemeral" and "probe limit" in said.text
+    assert len(chat.messages()) == 2  # the answer and the first probe only
 
 
-def test_a_click_on_anything_but_the_bots_answer_is_ignored(probing_bot, gateway):
+def test_a_click_on_anything_but_the_bots_answer_is_ignored(probing, gateway):
     before = len(gateway.requests)
     for value, message_ts in ((button_value("1.1"), "1.2"), ("url:http://10.0.0.5/v1/infers/x", "1.2"), ("", "")):
-        payload = {
-            "type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
-            "message": {"ts": message_ts, "text": "x", "blocks": []},
-            "actions": [{"action_id": "run_probe", "value": value}],
-            "response_url": probing_bot.api.response_url("forged"), "trigger_id": "1",
-        }  # fmt: skip
-        assert post_action(probing_bot.events, payload).status == 200
-    probing_bot.settle()
-    assert probing_bot.api.calls_to("chat.postMessage") == [] and len(gateway.requests) == before
+        message = {"ts": message_ts, "text": "x", "blocks": []}
+        action = {"action_id": "run_probe", "value": value}
+        assert probing.act(block_actions("U1", "C1", message, action, probing.response_url("U1", "C1"))).status == 200
+    probing.settle()
+    assert probing.messages() == [] and probing.whispers() == [] and len(gateway.requests) == before
 
 
-def test_a_pasted_prediction_url_is_recognised_with_a_probe_button(probing_bot, gateway):
+def test_a_pasted_prediction_url_is_recognised_with_a_probe_button(probing, gateway):
     sid = gateway.url("ok").rsplit("/", 1)[1]
     url = f"https://{GATEWAY_HOST}/v1/infers/{sid}/predictions/poetry"
-    post_event(probing_bot.events, message_event(f"this is our new endpoint {url}"))
-    (answer,) = probing_bot.api.wait_for("chat.postMessage")
-    shown = texts(answer)
-    assert "cn-north-4" in shown and sid in shown and "/predictions/poetry" in shown
-    assert "Registered as* `healthy`" in shown and "run_probe" in shown
-    probing_bot.settle()
-    assert probing_bot.runtime.store.reply_for("C1", answer.body["thread_ts"]).probe == "healthy"
+    answer = probing.say(f"this is our new endpoint {url}")
+    assert "cn-north-4" in answer.shown and sid in answer.shown and "/predictions/poetry" in answer.shown
+    assert "Registered as* `healthy`" in answer.shown and answer.button("run_probe") is not None
+    assert probing.store.reply_for("C1", answer.thread_ts).probe == "healthy"
 
 
-def test_auto_probe_answers_a_registered_url_with_the_probe_result(bot_factory, services, gateway, monkeypatch):
-    monkeypatch.setenv("PROBE_AUTO", "1")
-    bot = bot_factory(services=services)
-    post_event(bot.events, message_event(f"is this up? {gateway.url('modelarts-4503')}"))
-    (result,) = bot.api.wait_for("chat.update", timeout=10)
-    assert "ModelArts.4503" in texts(result) and "fails at the ModelArts dispatcher" in result.body["text"]
-    assert len(bot.api.calls_to("chat.postMessage")) == 1
+def test_auto_probe_answers_a_registered_url_with_the_probe_result(chat_factory, services, gateway):
+    chat = chat_factory(services, env={"PROBE_AUTO": "1"})
+    answer = chat.say(f"is this up? {gateway.url('modelarts-4503')}")
+    assert "ModelArts.4503" in answer.shown and "fails at the ModelArts dispatcher" in answer.text
+    assert len(chat.messages()) == 1
 
 
-def test_an_allowed_gateway_url_is_probed_from_the_button(bot_factory, gateway, monkeypatch):
-    monkeypatch.setenv("PROBE_ALLOWED_NETS", "127.0.0.0/8")
-    bot = bot_factory(resolver=lambda host, port: ["127.0.0.1"])
+def test_an_allowed_gateway_url_is_probed_from_the_button(chat_factory, gateway):
+    chat = chat_factory(env={"PROBE_ALLOWED_NETS": "127.0.0.0/8"}, resolver=lambda host, port: ["127.0.0.1"])
     path = gateway.url("mr-0105").split(str(gateway.port), 1)[1]
     url = f"http://{GATEWAY_HOST}:{gateway.port}{path}"
-    post_event(bot.events, message_event(f'{url} -> {{ "erno": "MR.0105", "msg": "Recognition failed" }}'))
-    (answer,) = bot.api.wait_for("chat.postMessage")
-    value = next(
-        e["value"] for b in answer.json("blocks") if b["type"] == "actions" for e in b["elements"]
-        if e["action_id"] == "run_probe"
-    )  # fmt: skip
-    bot.settle()
-    answered = bot.runtime.store.reply_for("C1", answer.body["thread_ts"])
-    assert answered.probe == url
-    payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
-               "message": {"ts": answered.reply_ts, "text": "x", "blocks": []}, "actions": [{"action_id": "run_probe",
-               "value": value}], "response_url": bot.api.response_url("b"), "trigger_id": "1"}  # fmt: skip
-    post_action(bot.events, payload)
-    (result,) = bot.api.wait_for("chat.update", timeout=10)
-    assert "MR.0105" in texts(result)
+    answer = chat.say(f'{url} -> {{ "erno": "MR.0105", "msg": "Recognition failed" }}')
+    assert chat.store.reply_for("C1", answer.thread_ts).probe == url
+    result = chat.click(answer, "run_probe")
+    assert "MR.0105" in result.shown
     assert gateway.requests[-1].headers["host"] == f"{GATEWAY_HOST}:{gateway.port}"  # reached via the checked address
 
 
-def test_a_console_link_to_a_service_is_recognised_and_mapped_to_the_registry(probing_bot, gateway):
+def test_a_console_link_to_a_service_is_recognised_and_mapped_to_the_registry(probing, gateway):
     base = "https://console.huaweicloud.com/modelarts/?region=cn-north-4#/services/serviceDetail?serviceId="
     registered = gateway.url("modelarts-4503").rsplit("/", 1)[1]
     unknown = gateway.url("modelarts-4206").rsplit("/", 1)[1]
-    post_event(
-        probing_bot.events,
-        message_event(f"can someone look at <{base}{registered}|this service>?", ts="1700000299.0001"),
-    )
-    post_event(probing_bot.events, message_event(f"and this one {base}{unknown}", ts="1700000300.000300"))
-    first, second = sorted(probing_bot.api.wait_for("chat.postMessage", count=2), key=lambda c: c.body["thread_ts"])
-    assert "console link to a service" in texts(first) and registered in texts(first)
-    assert "Registered as* `dispatch`" in texts(first) and "run_probe" in texts(first)
-    assert "Not a registered service" in texts(second) and "run_probe" not in texts(second)
+    first = probing.say(f"can someone look at <{base}{registered}|this service>?", ts="1700000299.0001")
+    second = probing.say(f"and this one {base}{unknown}", ts="1700000300.000300")
+    assert "console link to a service" in first.shown and registered in first.shown
+    assert "Registered as* `dispatch`" in first.shown and first.button("run_probe") is not None
+    assert "Not a registered service" in second.shown and "run_probe" not in second.shown

@@ -28,7 +28,8 @@ AUTH_TEST = {
 
 @dataclass
 class Call:
-    """One request received by the mock; `body` merges query-string and form/JSON fields."""
+    """One request received by the mock; `body` merges query-string and form/JSON fields; `status` and `answer`
+    are what the mock answered (`answer` is the decoded JSON, None for other answers)."""
 
     method: str
     path: str
@@ -37,6 +38,8 @@ class Call:
     raw: bytes
     at: float
     verb: str = "POST"
+    status: int | None = None
+    answer: Any = None
 
     def json(self, key: str) -> Any:
         """Return body[key] json-decoded when it is a string (form posts carry `blocks` etc. as JSON text)."""
@@ -187,9 +190,12 @@ class MockSlackAPI(LoopbackDouble):
             time.sleep(0.02)
 
     def reset(self) -> None:
+        """Forget every call, script, file and delay (the ws_url stays)."""
         with self._lock:
             self._calls.clear()
             self._scripts.clear()
+            self.files.clear()
+            self.delay.clear()
 
     # ----------------------------------------------------------------- setup helpers
 
@@ -232,6 +238,7 @@ class MockSlackAPI(LoopbackDouble):
             time.sleep(delay)
 
         if scripted is not None and scripted.body is not None:
+            call.status, call.answer = scripted.status, None if isinstance(scripted.body, str) else scripted.body
             if isinstance(scripted.body, str):
                 req.reply(scripted.status, scripted.body.encode("utf-8"), TEXT_CONTENT_TYPE, scripted.headers)
             else:
@@ -241,6 +248,7 @@ class MockSlackAPI(LoopbackDouble):
         status, payload, content_type = self._default_answer(call)
         if scripted is not None:
             status = scripted.status
+        call.status, call.answer = status, json.loads(payload) if content_type == JSON_CONTENT_TYPE else None
         req.reply(status, payload, content_type, scripted.headers if scripted else None)
 
     def _default_answer(self, call: Call) -> tuple[int, bytes, str]:

@@ -1,4 +1,5 @@
-"""Signed Slack requests (events, slash commands, button clicks) sent over real sockets."""
+"""Signed Slack requests (events, slash commands, button clicks): the bodies, their signatures, and posting them
+over real sockets (``tests/slack_chat.py`` hands the same bodies to the app in process)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import requests
 from slack_sdk.signature import SignatureVerifier
 
 SECRET = "test-signing-secret"
+FORM = "application/x-www-form-urlencoded"
 _ids = itertools.count(1)
 
 
@@ -64,18 +66,37 @@ def post_event(url: str, event: dict, event_id: str | None = None, retry: int | 
     return post(url, body, headers)
 
 
+def block_actions(user: str, channel: str, message: dict, action: dict, response_url: str) -> dict:
+    """A button click's payload, as Slack sends it."""
+    return {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "api_app_id": "A1",
+            "channel": {"id": channel}, "container": {"type": "message", "message_ts": message["ts"],
+            "channel_id": channel}, "message": message, "actions": [{"type": "button", **action}],
+            "trigger_id": f"1.{next(_ids)}.x", "response_url": response_url}  # fmt: skip
+
+
+def action_body(payload: dict) -> str:
+    return "payload=" + urllib.parse.quote(json.dumps(payload))
+
+
+def command_body(
+    command: str, text: str, response_url: str, user: str = "U1", channel: str = "C1", trigger: str = ""
+) -> str:
+    """A slash command's form; each gets its own ``trigger_id`` unless ``trigger`` repeats one."""
+    trigger = trigger or f"13345224609.{next(_ids)}.8088930838d88f008e0"
+    return urllib.parse.urlencode(
+        {"command": command, "text": text, "user_id": user, "user_name": "dev", "channel_id": channel,
+         "team_id": "T1", "response_url": response_url, "trigger_id": trigger}
+    )  # fmt: skip
+
+
 def post_action(url: str, payload: dict) -> Sent:
-    body = "payload=" + urllib.parse.quote(json.dumps(payload))
-    return post(url, body, signed_headers(body, "application/x-www-form-urlencoded"))
+    body = action_body(payload)
+    return post(url, body, signed_headers(body, FORM))
 
 
 def post_command(
     url: str, command: str, text: str, response_url: str, user: str = "U1", channel: str = "C1", trigger: str = ""
 ) -> Sent:
     """A signed slash command; each gets its own ``trigger_id`` unless ``trigger`` repeats one."""
-    trigger = trigger or f"13345224609.{next(_ids)}.8088930838d88f008e0"
-    body = urllib.parse.urlencode(
-        {"command": command, "text": text, "user_id": user, "user_name": "dev", "channel_id": channel,
-         "team_id": "T1", "response_url": response_url, "trigger_id": trigger}
-    )  # fmt: skip
-    return post(url, body, signed_headers(body, "application/x-www-form-urlencoded"))
+    body = command_body(command, text, response_url, user, channel, trigger)
+    return post(url, body, signed_headers(body, FORM))
