@@ -200,6 +200,8 @@ class Evidence:
     """How long things took, in seconds: timings, alert values, HAR waits, "about forty seconds"."""
     failed: bool = False
     """The paste says something failed (an error status, an exception, "timed out", "断开"...)."""
+    signs: frozenset[str] = frozenset()
+    """The knowledge base's symptom patterns found in the text (filled in by the matcher, in one RE2 pass)."""
 
 
 def extract(paste: str | bytes) -> Evidence:

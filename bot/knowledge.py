@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import re2
+
 from bot.description_index import DescriptionIndex
 from bot.message_index import MessageIndex
-from bot.playbook import Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
+from bot.playbook import SYMPTOM_OPTIONS, Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
 from bot.vocabulary import family_of
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "playbooks"
@@ -44,6 +46,7 @@ class KnowledgeBase:
         self.descriptions: DescriptionIndex[Entry] = DescriptionIndex(
             [(_described(p, v), Entry(p, v)) for p in playbooks for v in (None, *p.variants)]
         )
+        self.signs = SignSet(p.symptoms + tuple(s for v in p.variants for s in v.symptoms) for p in playbooks)
         self.with_symptoms = tuple(
             p
             for p in playbooks
@@ -130,3 +133,29 @@ def quotable(message: str) -> list[str]:
     if len(message.split()) >= LONG_MESSAGE:
         parts += [c.strip() for c in _CLAUSE.split(message) if len(c.split()) >= 5 and c.strip() != message]
     return parts
+
+
+class SignSet:
+    """Every symptom pattern of the knowledge base in one RE2 set: one linear pass over a paste says which
+    appear, and only those are searched again for the text they matched."""
+
+    MEMORY = 64 << 20
+    """Bytes the set's automaton may use: with less, RE2's cached DFA thrashes and a search costs 100 times more."""
+
+    def __init__(self, groups):
+        options = re2.Options()
+        options.case_sensitive = SYMPTOM_OPTIONS.case_sensitive
+        options.log_errors = False
+        options.max_mem = self.MEMORY
+        self._set = re2.Set.SearchSet(options)
+        self._sources: list[str] = []
+        for source in dict.fromkeys(s.source for group in groups for s in group):
+            self._set.Add(source)
+            self._sources.append(source)
+        self._set.Compile()
+
+    def found(self, text: str) -> frozenset[str]:
+        """The symptom patterns (by their source) that match somewhere in ``text``."""
+        if not self._sources:
+            return frozenset()
+        return frozenset(self._sources[i] for i in self._set.Match(text) or ())

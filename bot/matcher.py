@@ -63,6 +63,7 @@ class Matcher:
     def diagnose(self, paste: str | bytes, assume_context: bool = False) -> Diagnosis:
         """Diagnose a paste; ``assume_context`` when the caller knows it is about ModelArts (a probe's answer)."""
         ev = extract(paste)
+        ev = replace(ev, signs=self.kb.signs.found(ev.text))
         if assume_context:
             ev = replace(ev, context=True, foreign=False)
         found: dict[str, Candidate] = {}
@@ -192,7 +193,7 @@ class Matcher:
         eligible = []
         for v in variants:
             points, phrase = self._message_points(v, processed, exact)
-            symptom = _first_symptom(v.symptoms, ev.text)
+            symptom = _first_symptom(v.symptoms, ev)
             if _on_route(v, ev, own_words=bool(phrase or symptom)):  # not a cause of the other call path
                 eligible.append((v, points, phrase, symptom))
         scored: list[tuple[float, _Pick]] = []
@@ -366,7 +367,7 @@ def _on_route(variant: Variant, ev: Evidence, own_words: bool = False) -> bool:
 
 def _sign(source: Playbook | Variant, ev: Evidence) -> str | None:
     """The first sign of ``source`` in the paste: one of its symptoms, else one of its status signs."""
-    found = _first_symptom(source.symptoms, ev.text)
+    found = _first_symptom(source.symptoms, ev)
     if found is None and source.status_signs:
         found = next((f"HTTP {s}" for s in ev.statuses if s in source.status_signs), None)
     return found
@@ -384,11 +385,13 @@ def _slow(playbook: Playbook, ev: Evidence) -> str | None:
     return None if took is None else f"{_TOOK} {took:g} s"
 
 
-def _first_symptom(symptoms, text: str) -> str | None:
+def _first_symptom(symptoms, ev: Evidence) -> str | None:
+    """The text the first of ``symptoms`` the paste shows matched (only those the RE2 set found are searched)."""
     for symptom in symptoms:
-        m = symptom.pattern.search(text)
-        if m:
-            return m.group(0)
+        if symptom.source in ev.signs:
+            m = symptom.pattern.search(ev.text)
+            if m:
+                return m.group(0)
     return None
 
 

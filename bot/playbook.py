@@ -8,11 +8,11 @@ and the line, so the person editing it can go straight there.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import fastjsonschema
+import re2
 import yaml
 
 from bot.vocabulary import Layer, Route
@@ -47,10 +47,18 @@ class PlaybookLoadError(Exception):
 
 @dataclass(frozen=True)
 class Symptom:
-    """A regular expression that points at a playbook without a code."""
+    """A regular expression that points at a playbook without a code, run by RE2 (linear time, whatever the
+    pattern: a playbook author cannot make the bot backtrack for minutes)."""
 
     source: str
-    pattern: re.Pattern
+    pattern: re2._Regexp
+
+
+SYMPTOM_OPTIONS = re2.Options()
+SYMPTOM_OPTIONS.case_sensitive = False
+SYMPTOM_OPTIONS.max_mem = 8 << 20
+SYMPTOM_OPTIONS.log_errors = False
+"""Case-insensitive, and a bounded automaton per pattern."""
 
 
 @dataclass(frozen=True)
@@ -193,9 +201,10 @@ class _Where:
         out = []
         for i, src in enumerate(items or ()):
             try:
-                out.append(Symptom(src, re.compile(src, re.IGNORECASE)))
-            except re.error as exc:
-                self.problem([*where, i], f"bad symptom regex: {exc}")
+                out.append(Symptom(src, re2.compile(src, SYMPTOM_OPTIONS)))
+            except re2.error as exc:
+                reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+                self.problem([*where, i], f"bad symptom regex: {reason} (RE2 syntax: no lookaround, no backreferences)")
         return tuple(out)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 from pathlib import Path
 
 import jsonschema
@@ -12,6 +13,7 @@ import yaml
 
 from bot.knowledge import SHIPPED_DIR, KnowledgeBase
 from bot.lint import lint
+from bot.matcher import Matcher
 from bot.playbook import SCHEMA_PATH, PlaybookLoadError
 
 GOOD = """\
@@ -77,7 +79,8 @@ def test_a_good_playbook_lints_clean(tmp_path):
         ("APIG.0999.yaml", GOOD.replace("http_status: [400]", "http_status: [400, loud]"), 4, "must be integer"),
         ("APIG.0999.yaml", GOOD.replace("layer: apig", "layer: gateway"), 3, "layer must be one of"),
         ("APIG.0999.yaml", GOOD.replace("steps:\n  - Do the first thing.\n", ""), 1, "must contain ['steps']"),
-        ("APIG.0999.yaml", GOOD + "symptoms: ['(unclosed']\n", 13, "bad symptom regex"),
+        ("APIG.0999.yaml", GOOD + "symptoms: ['(unclosed']\n", 13, "bad symptom regex: missing )"),
+        ("APIG.0999.yaml", GOOD + "symptoms: ['\\bfoo(?!bar)']\n", 13, "no lookaround"),
         ("APIG.0998.yaml", GOOD, 1, "file must be named APIG.0999.yaml"),
         ("APIG.0999.yaml", GOOD + "related: [APIG.0000]\n", 13, "related code APIG.0000 has no playbook"),
     ],
@@ -89,6 +92,16 @@ def test_malformed_playbook_names_file_and_line(tmp_path, name, text, line, word
     (error,) = caught.value.errors
     assert (error.path, error.line) == (name, line), str(error)
     assert words in error.message
+
+
+def test_a_catastrophic_symptom_costs_no_more_than_a_plain_one(tmp_path):
+    # '(a+)+b' takes Python's backtracking engine seconds on 30 a's; RE2 runs it in linear time.
+    write(tmp_path, "APIG.0999.yaml", GOOD + "symptoms: ['(a+)+b']\n")
+    kb = KnowledgeBase.load(tmp_path)
+    started = time.perf_counter()
+    diagnosis = Matcher(kb).diagnose("ModelArts prediction failed: " + "a" * 5000 + "!")
+    assert time.perf_counter() - started < 1.0
+    assert diagnosis.best is None or diagnosis.best.playbook.code != "APIG.0999"
 
 
 def test_duplicate_codes_collide(tmp_path):
