@@ -1,4 +1,4 @@
-"""``python -m bot lint``: checks a knowledge base the way CI and editors need.
+"""``python -m bot lint``: checks a knowledge base the way CI, editors and hot reload need.
 
 Schema and YAML errors, every example resolving to its own playbook (and variant) with a
 margin over the runner-up, no counterexample resolving to its playbook, no duplicate codes.
@@ -22,6 +22,11 @@ def lint(folder: Path | str | None = None) -> tuple[list[PlaybookError], int]:
         kb = KnowledgeBase.load(folder)
     except PlaybookLoadError as exc:
         return exc.errors, 0
+    return check_examples(kb)
+
+
+def check_examples(kb: KnowledgeBase) -> tuple[list[PlaybookError], int]:
+    """Run every example and counterexample of a loaded knowledge base: the problems, and how many were run."""
     matcher = Matcher(kb)
     errors: list[PlaybookError] = []
     checked = 0

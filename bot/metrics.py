@@ -30,6 +30,10 @@ class Metrics:
             "bot_slack_api_errors_total", "Slack Web API calls that failed", ["error"], registry=r
         )
         self.store_errors = Counter("bot_store_errors_total", "State store calls that failed", ["op"], registry=r)
+        self.intake = Counter(
+            "bot_intake_jobs_total", "Pastes worked from the inbox, by outcome (done, retried, given_up, failed)",
+            ["outcome"], registry=r,
+        )  # fmt: skip
         self.reloads = Counter("bot_playbook_reloads_total", "Knowledge base reloads", ["result"], registry=r)
 
     def exposition(self) -> tuple[bytes, str]:

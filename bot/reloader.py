@@ -1,7 +1,8 @@
 """Playbooks that reload without a restart: on a file change (polled) or on demand (SIGHUP).
 
-An invalid change is refused with each problem's file and line in the log, and the bot keeps
-answering from the last good knowledge base.
+A change is checked as ``lint`` checks it (schema, patterns RE2 can run, every example resolving to
+its playbook, no counterexample to it); a change that fails is refused with each problem's file and
+line in the log, and the bot keeps answering from the last good knowledge base.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.knowledge import SHIPPED_DIR, KnowledgeBase
+from bot.lint import check_examples
 from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
 
@@ -50,8 +52,11 @@ class LiveKnowledge:
             self._stamp = fingerprint(self.folder)
             try:
                 kb = KnowledgeBase.load(self.folder)
+                errors, _ = check_examples(kb)
             except PlaybookLoadError as exc:
-                for error in exc.errors:
+                errors = exc.errors
+            if errors:
+                for error in errors:
                     log.error("playbook change refused, still serving the last good knowledge base: %s", error)
                 self._on_reload(False)
                 return False

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
+from bot.intake import Intake
 from bot.metrics import Metrics
 from bot.probe.desk import build_probes
 from bot.probe.ladder import MAX_TOTAL_S, Resolver, system_resolver
@@ -33,6 +36,11 @@ from bot.store.factory import open_store
 from bot.workpool import WorkPool
 
 log = logging.getLogger(__name__)
+SWITCH_INTERVAL_S = 0.001
+"""How often Python hands the interpreter lock to another thread (5 ms by default): an ack waiting behind a
+triage of a long paste gets its turn sooner."""
+STORE_ERROR_LOG_S = 30.0
+"""While the store keeps failing, one log line per this many seconds (the metric counts every failure)."""
 GRACE_S = MAX_TOTAL_S + 15.0
 """How long a stop waits for work in flight: longer than the longest probe (30 s) plus its control-plane
 lookup (two calls of at most 5 s)."""
@@ -42,6 +50,7 @@ lookup (two calls of at most 5 s)."""
 class Runtime:
     app: App
     responder: Responder
+    intake: Intake
     pool: WorkPool
     store: Store
     knowledge: LiveKnowledge
@@ -62,14 +71,16 @@ class Runtime:
         return {"ok": True, "store": store, "stopping": self.stopping.is_set()}
 
     def idle(self, timeout: float) -> bool:
-        """Wait until every request taken so far has been worked off; False if some is still going after ``timeout``."""
-        return self.pool.drain(timeout)
+        """Wait until every paste taken in so far is answered and every request worked off; False after ``timeout``."""
+        started = time.monotonic()
+        return self.intake.idle(timeout) and self.pool.drain(max(0.0, timeout - (time.monotonic() - started)))
 
     def stop(self, grace_s: float = GRACE_S) -> bool:
         """Stop taking work, finish what is in flight (up to ``grace_s``), release the store."""
         self.stopping.set()
         if self.socket is not None:
             self.socket.close()  # unacked envelopes go back to Slack, which redelivers them
+        self.intake.stop()  # pastes not leased yet wait in the store for the next start, or another replica
         finished = self.pool.drain(grace_s)
         if not finished:
             log.error("stopping with %d replies still in flight after %.0f s", self.pool.in_flight, grace_s)
@@ -81,21 +92,25 @@ class Runtime:
 
 def build_runtime(settings: Settings, store: Store | None = None, resolver: Resolver = system_resolver) -> Runtime:
     """Everything but the transport. Raises ``SettingsError`` for bad settings or a token Slack refuses."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     metrics = Metrics()
     knowledge = LiveKnowledge(
         settings.playbooks_dir, on_reload=lambda ok: metrics.reloads.labels(result="ok" if ok else "refused").inc()
     )
     if store is None:
         try:
-            store = open_store(settings.state_url, on_error=lambda op, exc: _store_error(metrics, op, exc))
+            store = open_store(settings.state_url, on_error=_store_errors(metrics))
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
     probes = build_probes(settings, knowledge, store, resolver)
     pool = WorkPool(settings.server.workers, name="reply")
     responder = Responder(knowledge, store, probes, metrics)
     client = make_client(settings.slack.bot_token, settings.slack.api_url)
+    intake = Intake(
+        store, pool, lambda job: responder.work(client, job), metrics, settings.intake, settings.server.workers
+    )
     try:
-        app = build_app(client, responder, pool, metrics, settings.slack.signing_secret)
+        app = build_app(client, responder, intake, pool, metrics, settings.slack.signing_secret)
     except BoltError as exc:  # auth.test answered: Slack refused the token
         raise SettingsError(
             f"Could not sign in to Slack with SLACK_BOT_TOKEN: {exc}. Copy the Bot User OAuth Token again "
@@ -106,7 +121,8 @@ def build_runtime(settings: Settings, store: Store | None = None, resolver: Reso
             f"Slack could not be reached to check SLACK_BOT_TOKEN ({type(exc).__name__}: {exc}); "
             "check the network and SLACK_API_URL if you set it."
         ) from None
-    return Runtime(app, responder, pool, store, knowledge, metrics)
+    intake.start()
+    return Runtime(app, responder, intake, pool, store, knowledge, metrics)
 
 
 def serve_http(settings: Settings) -> int:
@@ -115,7 +131,12 @@ def serve_http(settings: Settings) -> int:
 
     runtime = build_runtime(settings)
     server = create_server(
-        slack_wsgi(runtime), host="0.0.0.0", port=settings.server.port, threads=16, ident="modelarts-triage"
+        slack_wsgi(runtime),
+        host="0.0.0.0",
+        port=settings.server.port,
+        threads=16,
+        ident="modelarts-triage",
+        max_request_body_size=1024 * 1024,  # bot.slack.web.MAX_BODY_BYTES: a longer (or chunked) body gets 413
     )
     log.info("serving Slack events on http://0.0.0.0:%s/slack/events", server.effective_port)
     return _run_until_stopped(runtime, server.run, server.close)
@@ -131,7 +152,13 @@ def serve_socket(settings: Settings) -> int:
     log.info("connected to Slack in Socket Mode")
     if not settings.server.health_port:
         return _run_until_stopped(runtime, None, None)
-    server = create_server(ops_wsgi(runtime), host="0.0.0.0", port=settings.server.health_port, threads=4)
+    server = create_server(
+        ops_wsgi(runtime),
+        host="0.0.0.0",
+        port=settings.server.health_port,
+        threads=4,
+        max_request_body_size=1024 * 1024,  # GET routes only: no body is worth spooling
+    )
     return _run_until_stopped(runtime, server.run, server.close)
 
 
@@ -154,6 +181,15 @@ def _run_until_stopped(runtime: Runtime, run, close) -> int:
     return 0 if finished else 1
 
 
-def _store_error(metrics: Metrics, op: str, exc: Exception) -> None:
-    metrics.store_errors.labels(op=op).inc()
-    log.error("state store failed in %s (%s); using process-local state until it is back", op, type(exc).__name__)
+def _store_errors(metrics: Metrics):
+    """Counts every store failure; logs the first, then at most one line per ``STORE_ERROR_LOG_S``."""
+    last_logged = [float("-inf")]
+
+    def on_error(op: str, exc: Exception) -> None:
+        metrics.store_errors.labels(op=op).inc()
+        if time.monotonic() - last_logged[0] >= STORE_ERROR_LOG_S:
+            last_logged[0] = time.monotonic()
+            log.error("state store failed in %s (%s: %s); using process-local state until it is back",
+                      op, type(exc).__name__, exc)  # fmt: skip
+
+    return on_error

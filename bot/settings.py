@@ -42,6 +42,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("PORT", "3000", "HTTP mode: the port for `/slack/events` and the operations routes."),
     Variable("HEALTH_PORT", "", "Socket Mode: the port for `/healthz`, `/readyz` and `/metrics` (none when unset)."),
     Variable("REPLY_WORKERS", "32", "Threads that answer pastes after the ack."),
+    Variable("INTAKE_LEASE_S", "120", "Seconds a replica holds a paste it is answering; one that died has its pastes taken over after that."),
+    Variable("INTAKE_RETRY_S", "2", "First wait before answering again after Slack failed (doubling each time, at most 5 minutes)."),
+    Variable("INTAKE_ATTEMPTS", "8", "Attempts at answering a paste before giving up on it (logged and counted)."),
     Variable("STATE_URL", DEFAULT_STATE_URL, "The state store: `sqlite:///relative/path`, `sqlite:////absolute/path`, `redis://host:port/db`, `rediss://…` or `memory://`."),
     Variable("PLAYBOOKS_DIR", "the shipped playbooks", "The knowledge base folder (`--playbooks` overrides it)."),
     Variable("SERVICES_FILE", "", "The services registry the bot may probe (`--services` overrides it)."),
@@ -116,6 +119,15 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class IntakeSettings:
+    """How pastes taken in are worked: leases, and retries after Slack failed."""
+
+    lease_s: float = 120.0
+    retry_s: float = 2.0
+    attempts: int = 8
+
+
+@dataclass(frozen=True)
 class ProbeSettings:
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     allowed_nets: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -159,6 +171,7 @@ class Settings:
 
     slack: SlackSettings = SlackSettings()
     server: ServerSettings = ServerSettings()
+    intake: IntakeSettings = IntakeSettings()
     probe: ProbeSettings = ProbeSettings()
     control_plane: ControlPlaneSettings = ControlPlaneSettings()
     state_url: str | None = None
@@ -199,6 +212,11 @@ class _Reader:
                 port=self.port("PORT") or 3000,
                 health_port=self.port("HEALTH_PORT"),
                 workers=self.port("REPLY_WORKERS") or 32,
+            ),
+            intake=IntakeSettings(
+                lease_s=self.seconds("INTAKE_LEASE_S", 120.0),
+                retry_s=self.seconds("INTAKE_RETRY_S", 2.0),
+                attempts=self.port("INTAKE_ATTEMPTS") or 8,
             ),
             probe=self.probe(),
             control_plane=self.control_plane(),
@@ -261,6 +279,19 @@ class _Reader:
             self.problems.append(f"{name}={raw!r} is not a number between 1 and 65535.")
             return None
         return int(raw)
+
+    def seconds(self, name: str, default: float) -> float:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not 0 < value < 86400:
+            self.problems.append(f"{name}={raw!r} must be a number of seconds above 0, e.g. {default:g}.")
+            return default
+        return value
 
     def limit(self, name: str, default: tuple[int, int]) -> tuple[int, int]:
         """``"3/60"`` -> three per 60 s."""

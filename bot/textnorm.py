@@ -20,9 +20,9 @@ from pathlib import Path
 import confusable_homoglyphs
 
 MAX_CHARS = 200_000
-"""Longest paste read: its first ``HEAD_CHARS`` and its last ``MAX_CHARS - HEAD_CHARS``."""
-HEAD_CHARS = 50_000
-ELISION = "\n[…]\n"
+"""Longest paste read: its first quarter and the rest from its end."""
+ELISION = "\n[... cut ...]\n"
+"""Where a long paste was cut (plain ASCII, so normalising keeps it: later steps still see the cut)."""
 
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|<>\s]{1,4000})\|([^<>]{0,400})>")
 _SLACK_BARE_LINK = re.compile(r"<((?:https?|mailto):[^|<>\s]{1,4000})>")
@@ -45,16 +45,18 @@ def to_text(data: str | bytes) -> str:
     return data
 
 
-def bound(text: str) -> tuple[str, bool]:
-    """At most ``MAX_CHARS``: the head and the tail of a longer text, and whether it was cut."""
-    if len(text) <= MAX_CHARS:
+def bound(text: str, limit: int = MAX_CHARS) -> tuple[str, bool]:
+    """At most ``limit`` characters: the head (a quarter) and the tail of a longer text, and whether it was cut."""
+    if len(text) <= limit:
         return text, False
-    return text[:HEAD_CHARS] + ELISION + text[-(MAX_CHARS - HEAD_CHARS) :], True
+    head = limit // 4
+    return text[:head] + ELISION + text[-(limit - head) :], True
 
 
 def normalize(data: str | bytes) -> tuple[str, bool]:
-    """Return the paste as plain text, and whether it was cut to its head and tail."""
+    """Return the paste as plain text, and whether it was cut to its head and tail (here, or before)."""
     text, truncated = bound(to_text(data))
+    truncated = truncated or ELISION in text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ANSI.sub("", text)
     text = _INVISIBLE.sub("", _CONTROL.sub("", text))

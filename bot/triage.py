@@ -86,8 +86,12 @@ def triage(
     policy: ProbePolicy | None = None,
     user: str | None = None,
     channel: str | None = None,
+    masked: tuple[str, ...] = (),
 ) -> Triage:
-    """Decide what to do with ``text``; ``addressed`` when the bot was mentioned or messaged directly."""
+    """Decide what to do with ``text``; ``addressed`` when the bot was mentioned or messaged directly.
+
+    ``masked``: kinds of credential already masked out of ``text`` (at intake), reported with any found here.
+    """
     cleaned = redact(text)
     diagnosis = matcher.diagnose(cleaned.text)
     url = None if diagnosis.matched else next((u for u in diagnosis.evidence.urls if u.service_id), None)
@@ -103,7 +107,8 @@ def triage(
     else:
         outcome = Outcome.ANSWER
     gap = not diagnosis.matched and url is None and _looks_like_an_error(diagnosis.evidence, addressed)
-    return Triage(diagnosis, cleaned.text, cleaned.kinds, url, service, probe, outcome, gap)
+    secrets = tuple(dict.fromkeys(masked + cleaned.kinds))
+    return Triage(diagnosis, cleaned.text, secrets, url, service, probe, outcome, gap)
 
 
 def _probe_offer(text: str, diagnosis: Diagnosis, policy: ProbePolicy) -> str | None:

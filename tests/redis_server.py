@@ -48,14 +48,23 @@ class RedisServer:
         self.port = free_port()
         self._dir = tempfile.mkdtemp(prefix="redis-test-")
         self._log = Path(self._dir) / "redis.log"
+        self._process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        """Start it (again, on the same port, empty: nothing is persisted)."""
         command = [redis_server_binary(), "--save", "", "--appendonly", "no", "--port", str(self.port),
                    "--bind", "127.0.0.1", "--dir", self._dir, "--logfile", str(self._log)]  # fmt: skip
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         try:
             self._wait_until_up()
         except BaseException:
-            self.stop()
+            self.close()
             raise
+
+    def flush(self) -> None:
+        with redis.Redis.from_url(self.url) as client:
+            client.flushdb()
 
     @property
     def url(self) -> str:
@@ -82,13 +91,17 @@ class RedisServer:
         return self._log.read_text(errors="replace") if self._log.exists() else "(no log)"
 
     def stop(self) -> None:
-        if self._process.poll() is None:
+        """Stop the server (it can be started again)."""
+        if self._process is not None and self._process.poll() is None:
             self._process.terminate()
             try:
                 self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+
+    def close(self) -> None:
+        self.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
@@ -98,4 +111,4 @@ def running_redis() -> Iterator[RedisServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.close()

@@ -99,7 +99,8 @@ class SlackChat:
     @classmethod
     def start(cls, api: MockSlackAPI, env: dict | None = None, services: str | None = None, **runtime_options):
         """The bot configured from the environment (which tests set) and ``env``, with a fresh MemoryStore."""
-        tokens = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slack.SECRET, "SLACK_API_URL": api.url}
+        tokens = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slack.SECRET, "SLACK_API_URL": api.url,
+                  "INTAKE_RETRY_S": "0.05"}  # fmt: skip
         env = {**os.environ, **tokens, **({"SERVICES_FILE": str(services)} if services else {}), **(env or {})}
         runtime_options.setdefault("store", MemoryStore())
         return cls(build_runtime(Settings.from_env(env), **runtime_options), api)
@@ -124,12 +125,16 @@ class SlackChat:
 
     def edit(self, ts: str, text: str, channel: str | None = None, dm: bool = False) -> Reply | None:
         """The author edits their message ``ts``; the bot's answer to it as it reads now, or None."""
-        channel = channel or ("D1" if dm else "C1")
-        before = self._pastes.get((channel, ts)) or {"type": "message", "user": "U1", "text": "", "ts": ts}
-        now, edited, kind = f"1800000{next(_ids):03d}.000100", {**before, "text": text}, "im" if dm else "channel"
-        event = {"type": "message", "subtype": "message_changed", "channel": channel, "channel_type": kind,
-                 "ts": now, "event_ts": now, "message": edited, "previous_message": before}  # fmt: skip
-        return self._answer({**edited, "channel": channel}, [event])
+        event = self.edit_event(ts, text, channel or ("D1" if dm else "C1"), dm)
+        return self._answer({**event["message"], "channel": event["channel"]}, [event])
+
+    def edit_event(self, ts: str, text: str, channel: str = "C1", dm: bool = False, user: str = "U1") -> dict:
+        """The ``message_changed`` event Slack sends when the author edits their message ``ts`` to ``text``."""
+        before = self._pastes.get((channel, ts)) or {"type": "message", "user": user, "text": "", "ts": ts}
+        now, kind = f"1800000{next(_ids):03d}.000100", "im" if dm else "channel"
+        edited = {**before, "text": text, "edited": {"user": before.get("user"), "ts": now}}
+        return {"type": "message", "subtype": "message_changed", "channel": channel, "channel_type": kind,
+                "ts": now, "event_ts": now, "message": edited, "previous_message": before}  # fmt: skip
 
     def click(self, reply: Reply, action_id: str, user: str = "U1") -> Reply | None:
         """``user`` presses the button ``action_id`` on ``reply`` as they see it. The message that click brought:

@@ -96,6 +96,32 @@ def test_playbooks_reload_on_change_and_a_broken_change_keeps_the_last_good(tmp_
     live.stop()
 
 
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        # a pattern Python's engine would backtrack on for minutes: RE2 runs it in linear time, the lint passes it
+        (("    symptoms:", "    symptoms:\n      - '(x+x+)+y'"), None),
+        (("    symptoms:", "    symptoms:\n      - 'gateway(?=x)'"), "no lookaround"),
+        (("counterexamples:", "counterexamples:\n  - 'APIG.0201 Request entity too large'"),
+         "counterexample resolves to this playbook"),
+    ],
+)  # fmt: skip
+def test_hot_reload_runs_the_checks_lint_runs(tmp_path, caplog, change, says):
+    folder = copy_playbooks(tmp_path)
+    live = LiveKnowledge(folder)
+    file = folder / "apig" / "APIG.0201.yaml"
+    text = file.read_text()
+    assert change[0] in text
+    file.write_text(text.replace(change[0], change[1], 1))
+    with caplog.at_level(logging.ERROR):
+        assert live.reload() is (says is None)
+    if says:
+        assert "apig/APIG.0201.yaml:" in caplog.text and says in caplog.text
+    started = time.monotonic()
+    live().diagnose("APIG.0201 " + "x" * 30_000 + "!")
+    assert time.monotonic() - started < 2.0  # a hang guard, not a benchmark
+
+
 TOKENS = [
     "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBglghkgBZQMEAgEwggKXBgkqhkiG9w0BBwGgggKIBIIChHsidG9r",
     "QTWAOYTTINDUT2QVKYUC",

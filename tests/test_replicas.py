@@ -86,6 +86,75 @@ def test_a_restart_on_sqlite_keeps_dedup_keys(slack_api, tmp_path):
         stop(again)
 
 
+def answered_threads(api) -> list[str]:
+    """The thread of each answer Slack holds (a post counts once Slack has it, even if its answer was lost)."""
+    return [m.get("thread_ts") or m["ts"] for m in api.messages]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_kill_9_after_the_ack_loses_nothing_and_answers_nothing_twice(slack_api, tmp_path, backend, request):
+    url = request.getfixturevalue("redis").url if backend == "redis" else f"sqlite:///{tmp_path}/state.sqlite3"
+    if backend == "redis":
+        request.getfixturevalue("redis").flush()
+    slack_api.delay["chat.postMessage"] = 2.0  # Slack is slow today: answers are in flight when the bot dies
+    proc, base = http_bot(slack_api, url, INTAKE_LEASE_S="3")
+    events = [(message_event(PASTE, ts=f"1900000500.{n:06d}"), f"EvKill{n}") for n in range(50)]
+    with ThreadPoolExecutor(8) as senders:
+        acks = list(senders.map(lambda e: post_event(base + "/slack/events", *e).status, events))
+    assert acks == [200] * 50  # every paste acked: Slack will not send these again on its own
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    slack_api.delay["chat.postMessage"] = 0
+    lost_at_kill = 50 - len(set(answered_threads(slack_api)))
+    again, base = http_bot(slack_api, url, INTAKE_LEASE_S="3")
+    try:
+        for event, event_id in events[::3]:  # and some arrive once more, as Slack redelivers
+            assert post_event(base + "/slack/events", event, event_id, retry=1).status == 200
+        deadline = time.monotonic() + 30
+        while len(set(answered_threads(slack_api))) < 50 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)  # anything extra would arrive now
+        threads = answered_threads(slack_api)
+        assert lost_at_kill > 0  # the kill did catch work in flight
+        assert sorted(threads) == sorted(e["ts"] for e, _ in events)  # each answered, exactly once
+    finally:
+        stop(again)
+
+
+def test_two_replicas_with_redis_down_answer_each_paste_once_and_remember_after_it_returns(slack_api, tmp_path):
+    with running_redis() as server:
+        a, base_a = http_bot(slack_api, server.url)
+        b, base_b = http_bot(slack_api, server.url)
+        try:
+            server.stop()  # Redis goes away: each replica keeps its own claims meanwhile
+            events = [(message_event(PASTE, ts=f"1900000600.{n:06d}"), f"EvDown{n}") for n in range(40)]
+            for event, event_id in events:
+                assert post_event(base_a + "/slack/events", event, event_id).status == 200
+            slack_api.wait_for("chat.postMessage", count=40, timeout=20)
+            for event, event_id in events:  # Slack's retries land on the other replica
+                assert post_event(base_b + "/slack/events", event, event_id, retry=1).status == 200
+            time.sleep(2.0)
+            server.start()  # Redis is back (empty: what the replicas promised meanwhile is written to it)
+            wait_store_ok(base_a)
+            wait_store_ok(base_b)
+            for event, event_id in events:  # late redeliveries, after the recovery
+                assert post_event(base_b + "/slack/events", event, event_id, retry=2).status == 200
+            time.sleep(2.0)
+            threads = answered_threads(slack_api)
+            assert sorted(threads) == sorted(e["ts"] for e, _ in events)
+        finally:
+            stop(a)
+            stop(b)
+
+
+def wait_store_ok(base: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while requests.get(base + "/readyz", timeout=5).json()["store"] != "ok":
+        assert time.monotonic() < deadline, "the store never came back"
+        time.sleep(0.2)
+
+
 def test_sigterm_finishes_work_in_flight_and_refuses_new_work(slack_api, tmp_path):
     slack_api.delay["chat.postMessage"] = 1.5
     proc, base = http_bot(slack_api, f"sqlite:///{tmp_path}/state.sqlite3")

@@ -12,14 +12,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 import redis
 
 from bot.settings import Settings
-from bot.store import GAPS_KEPT, Gap, Reply, Store, Vote
+from bot.store import GAPS_KEPT, Gap, Job, Reply, Store, Vote
 from bot.store.factory import StoreUnavailableError, open_store
 from bot.store.memory import PRUNE_EVERY_S, MemoryStore
 from bot.store.redis import RedisStore
@@ -304,6 +304,110 @@ def test_sqlite_prunes_expired_rows(tmp_path):
         store.close()
 
 
+# -- The inbox: durable jobs, leased once, in order per paste ---------------------------------------
+
+
+def a_job(ts: str = "100.1", kind: str = "paste", version: str = "", channel: str = "C1", **changes) -> Job:
+    key = f"{kind}:{channel}:{ts}" + (f":{version}" if version else "")
+    values = {"key": key, "kind": kind, "channel": channel, "ts": ts, "thread_ts": ts, "user": "U1",
+              "text": f"APIG.0201 {kind} {version}", "addressed": False, "files": ("F1",), "secrets": ("IAM token",)}  # fmt: skip
+    return Job(**(values | changes))
+
+
+def test_a_job_is_taken_in_once_and_comes_back_as_it_went_in(backend):
+    store = backend.store
+    assert store.enqueue(a_job()) is True
+    assert store.enqueue(a_job()) is False  # the same paste again: a redelivery, or the mention's twin event
+    assert store.backlog() == 1
+    leased = store.lease("replica-1", lease_s=30)
+    assert leased == a_job() and leased.ref and not leased.uncertain
+    assert store.lease("replica-2", lease_s=30) is None  # leased: nobody else gets it
+    assert store.finish(leased) is True
+    assert store.backlog() == 0 and store.lease("replica-2", lease_s=30) is None
+    assert store.enqueue(a_job()) is False  # still a repeat after it was answered
+
+
+def test_jobs_are_leased_oldest_first_and_an_edit_waits_for_its_paste(backend):
+    store = backend.store
+    for job in (a_job("1.0"), a_job("1.0", "edit", "2.0"), a_job("3.0"), a_job("1.0", "edit", "4.0")):
+        assert store.enqueue(job)
+    first, second = store.lease("r1", 30), store.lease("r2", 30)
+    assert (first.key, second.key) == ("paste:C1:1.0", "paste:C1:3.0")  # the edit waits for its paste
+    assert store.lease("r3", 30) is None
+    assert store.finish(first)
+    backend.advance(0.3)  # Redis looks again at a held-back job after 0.2 s
+    edit = store.lease("r3", 30)
+    assert edit.key == "edit:C1:1.0:2.0" and store.lease("r4", 30) is None  # the second edit waits for the first
+    assert store.finish(edit) and store.finish(second)
+    backend.advance(0.3)
+    assert store.lease("r4", 30).key == "edit:C1:1.0:4.0"
+
+
+def test_a_retried_job_comes_back_when_due_with_what_it_learned(backend):
+    store = backend.store
+    store.enqueue(a_job())
+    leased = store.lease("r1", 30)
+    store.retry(replace(leased, attempt=1, uncertain=True), delay_s=0.5)
+    assert store.backlog() == 1 and store.lease("r1", 30) is None
+    backend.advance(0.6)
+    again = store.lease("r2", 30)
+    assert again.key == leased.key and again.attempt == 1 and again.uncertain
+    assert store.finish(again) and store.backlog() == 0
+
+
+def test_a_job_whose_lease_ran_out_is_taken_over_as_uncertain(backend):
+    store = backend.store
+    store.enqueue(a_job())
+    dead = store.lease("replica-that-died", lease_s=0.3)
+    assert store.lease("r2", lease_s=0.3) is None
+    backend.advance(0.5)
+    taken = store.lease("r2", lease_s=0.3)  # every replica leases for the same time (INTAKE_LEASE_S)
+    assert taken.key == dead.key and taken.uncertain  # it may have posted before it died: look first
+    assert store.finish(taken) is True
+    assert store.finish(dead) is False  # the slow original finishing late changes nothing
+
+
+def test_many_threads_lease_each_job_exactly_once(backend):
+    store = backend.store
+    for i in range(60):
+        store.enqueue(a_job(f"{i}.0"))
+    taken: list[str] = []
+    lock = threading.Lock()
+
+    def worker(name: str) -> None:
+        while (job := store.lease(name, 30)) is not None:
+            with lock:
+                taken.append(job.key)
+            store.finish(job)
+
+    threads = [threading.Thread(target=worker, args=(f"r{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == sorted(f"paste:C1:{i}.0" for i in range(60))
+    assert store.backlog() == 0
+
+
+def test_sqlite_inbox_survives_a_restart_and_a_version_1_file_is_upgraded(tmp_path):
+    path = str(tmp_path / "bot.sqlite3")
+    with sqlite3.connect(path) as conn:  # a store written by the version before the inbox
+        conn.execute("CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at REAL NOT NULL)")
+        conn.execute("PRAGMA user_version = 1")
+    store = SqliteStore(path)
+    store.enqueue(a_job())
+    store.lease("process-killed", lease_s=0.2)
+    store.close()
+    reopened = SqliteStore(path)
+    try:
+        time.sleep(0.3)
+        taken = reopened.lease("after-restart", lease_s=30)
+        assert taken.key == "paste:C1:100.1" and taken.uncertain
+        assert reopened._read("PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    finally:
+        reopened.close()
+
+
 # -- Redis: shared between replicas, and what happens when it is gone --------------------------
 
 
@@ -381,7 +485,7 @@ def test_redis_dying_mid_run_degrades_to_the_fallback():
 def test_open_store_relative_sqlite_path_and_default(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for store in (open_store("sqlite:///data/one.sqlite3"), open_store(Settings.from_env({}).state_url)):
-        assert isinstance(store, SqliteStore)
+        assert isinstance(store, ResilientStore) and isinstance(store.primary, SqliteStore)
         store.close()
     assert (tmp_path / "data" / "one.sqlite3").exists()
     assert (tmp_path / "state" / "bot.sqlite3").exists()
@@ -390,7 +494,7 @@ def test_open_store_relative_sqlite_path_and_default(tmp_path, monkeypatch):
 def test_open_store_absolute_sqlite_path(tmp_path):
     target = tmp_path / "abs" / "bot.sqlite3"
     store = open_store(f"sqlite:///{target}")
-    assert isinstance(store, SqliteStore) and store.path == str(target) and target.is_absolute()
+    assert isinstance(store.primary, SqliteStore) and store.primary.path == str(target) and target.is_absolute()
     store.close()
     assert target.exists()
 

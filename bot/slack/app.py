@@ -1,25 +1,33 @@
 """The Bolt app: middleware first, then thin listeners that hand each request to the responder.
 
-Bolt acks events before any listener runs and runs listeners on the bot's one work pool, so acks
-never wait for work; button clicks ``ack()`` first. Every event type the app subscribes to has a
-listener, so Slack never retries for want of an ack.
+Pastes (messages, mentions, edits) are taken in by middleware, before the ack, into the store's inbox;
+the intake's workers answer them from there. Bolt runs the other listeners on the bot's one work
+pool, after the ack; button clicks ``ack()`` first. Every event type the app subscribes to is acked,
+so Slack never retries for want of an ack.
 """
 
 from __future__ import annotations
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
+from bot.intake import Intake
 from bot.metrics import Metrics
 from bot.probe.desk import Probes
+from bot.slack.intake import take_in
 from bot.slack.middleware import count_and_tag, drop_repeated_events, probe_gate, skip_bot_messages
 from bot.slack.protocol import COMMAND, HELPFUL, RUN_PROBE, UNHELPFUL
-from bot.slack.responder import Paste, Responder
+from bot.slack.responder import Responder
 from bot.workpool import WorkPool
 
 
 def build_app(
-    client: WebClient, responder: Responder, pool: WorkPool, metrics: Metrics, signing_secret: str | None = None
+    client: WebClient,
+    responder: Responder,
+    intake: Intake,
+    pool: WorkPool,
+    metrics: Metrics,
+    signing_secret: str | None = None,
 ) -> App:
     """The app for both transports (HTTP and Socket Mode). Calls auth.test once, to fail fast on a bad token."""
     app = App(
@@ -30,39 +38,34 @@ def build_app(
     )
     app.middleware(count_and_tag(metrics))
     app.middleware(skip_bot_messages)
+    app.middleware(take_in(intake, metrics))
     app.middleware(drop_repeated_events(responder.store, metrics))
-    _pastes(app, responder)
+    app.error(_on_error)
+    _other_events(app)
     _votes(app, responder)
     if responder.probes is not None:
         _probes(app, responder, responder.probes, pool)
     return app
 
 
-def _pastes(app: App, responder: Responder) -> None:
-    @app.event("app_mention")
-    def on_mention(event, client):
-        responder.handle(client, Paste.of(event, addressed=True))
+MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)
+"""What reading a signed request of the wrong shape raises (``"event": null``, a number for ``text``...)."""
 
-    @app.event({"type": "message", "subtype": "message_changed"})
-    def on_edit(event, context, client):
-        edited = event.get("message") or {}
-        if "ts" not in edited:
-            return
-        addressed = event.get("channel_type") == "im" or _mentions(edited.get("text"), context.bot_user_id)
-        paste = Paste.of(edited, channel=event["channel"], addressed=addressed)
-        responder.handle(client, paste, previous_text=(event.get("previous_message") or {}).get("text") or "")
 
-    @app.event({"type": "message", "subtype": "file_share"})  # long pastes become snippets, maybe with no text
-    @app.message()
-    def on_message(event, context, client):
-        direct = event.get("channel_type") == "im"
-        if not direct and _mentions(event.get("text"), context.bot_user_id):
-            return  # app_mention delivers the same message; that listener answers it
-        responder.handle(client, Paste.of(event, addressed=direct))
+def _on_error(error: Exception, logger) -> BoltResponse:
+    """A request of the wrong shape gets 400 and a warning; anything else 500 (Slack retries), with its traceback."""
+    if isinstance(error, MALFORMED):
+        logger.warning("refused a request of the wrong shape (%s: %s)", type(error).__name__, error)
+        return BoltResponse(status=400, body="malformed request")
+    logger.exception("could not handle a request")
+    return BoltResponse(status=500, body="")
 
+
+def _other_events(app: App) -> None:
     @app.event("message")
+    @app.event("app_mention")
     def on_other_message_events():
-        """Joins, leaves, deletions and other subtypes: acked, nothing to do."""
+        """Joins, leaves, deletions and other subtypes, and events too malformed to be a paste: acked, nothing to do."""
 
 
 def _votes(app: App, responder: Responder) -> None:
@@ -90,7 +93,3 @@ def _probes(app: App, responder: Responder, probes: Probes, pool: WorkPool) -> N
         ack()
         target, thread = context["probe_target"], context["probe_thread"]
         responder.run_probe(client, body["channel"]["id"], thread, target, respond)
-
-
-def _mentions(text: str | None, bot_user_id: str | None) -> bool:
-    return bool(text and bot_user_id and f"<@{bot_user_id}>" in text)

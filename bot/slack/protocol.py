@@ -1,5 +1,5 @@
 """The interaction protocol with Slack, in one place: the slash command, action and callback ids, what a
-button's value carries, and Slack's size limits.
+button's value carries, the metadata that marks an answer, and Slack's size limits.
 
 A button carries only the timestamp of the paste its answer belongs to. What a click acts on (the
 playbook voted on, the target to probe) is looked up in the bot's own record of that answer, so a
@@ -44,3 +44,22 @@ def paste_of(value: str | None) -> str | None:
     """The paste timestamp a button value names, or None for a value the bot did not issue."""
     m = _VALUE.match(value or "")
     return m.group("ts") if m else None
+
+
+ANSWER_EVENT = "modelarts_triage_answer"
+"""The metadata event type on every answer: its payload names the paste answered, so a retry after an
+ambiguous failure can find an answer already posted (``conversations.replies`` with metadata)."""
+
+
+def answer_metadata(paste_ts: str) -> dict:
+    """The message metadata of the answer to the paste ``paste_ts``."""
+    return {"event_type": ANSWER_EVENT, "event_payload": {"paste_ts": paste_ts}}
+
+
+def answered_paste(message: dict) -> str | None:
+    """The paste a message of the thread answers, when it is one of the bot's answers; else None."""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != ANSWER_EVENT:
+        return None
+    paste_ts = (metadata.get("event_payload") or {}).get("paste_ts")
+    return paste_ts if isinstance(paste_ts, str) else None

@@ -1,23 +1,26 @@
-"""The effects of a triage in Slack: claim the answer slot, post or update the answer, record it, probe.
+"""The effects of a triage in Slack: post or update the answer, record it, probe, take votes.
 
-What to say is decided by ``bot.triage``; this module only carries it out. New pastes and edits take
-one path (``handle``). Every paste the bot should answer gets exactly one answer: the answer slot
-``(channel, ts)`` is claimed in the store before posting (a mention that also arrives as a message,
-a redelivery, another replica), and given back if posting fails, so an edit can still answer it.
+What to say is decided by ``bot.triage``; this module only carries it out. Pastes and edits come as
+jobs from the inbox (``work``), one at a time per paste and in order, so each paste gets one answer
+and an edit updates it. Slack failures that pass raise ``Retry`` and the inbox tries again later;
+when an earlier attempt may have posted (a dropped connection, a crash), the thread is searched for
+the answer (its message metadata names the paste) before posting again.
 Clicks act only on the bot's own answers, with what that answer recorded (see ``protocol``).
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.intake import Retry
 from bot.matcher import Matcher
 from bot.metrics import Metrics
 from bot.probe.desk import Probes
@@ -33,37 +36,17 @@ from bot.slack.blocks import (
     render_triage,
 )
 from bot.slack.files import shared_texts
-from bot.slack.protocol import paste_of
-from bot.store import DEDUP_TTL_S, Gap, Reply, Store, Vote
+from bot.slack.protocol import answer_metadata, answered_paste, paste_of
+from bot.store import DEDUP_TTL_S, Gap, Job, Reply, Store, Vote
 from bot.triage import Outcome, Triage, triage
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Paste:
-    """A message the bot may answer."""
-
-    channel: str
-    ts: str
-    thread_ts: str
-    user: str | None
-    text: str
-    addressed: bool
-    files: tuple[dict, ...] = field(default=())
-    received: float = field(default_factory=time.monotonic)
-
-    @classmethod
-    def of(cls, event: dict, channel: str | None = None, addressed: bool = False) -> Paste:
-        return cls(
-            channel=channel or event["channel"],
-            ts=event["ts"],
-            thread_ts=event.get("thread_ts") or event["ts"],
-            user=event.get("user"),
-            text=event.get("text") or "",
-            addressed=addressed,
-            files=tuple(event.get("files") or ()),
-        )
+TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+"""What a Slack call raises when the connection failed: time-outs, resets, a connection closed before the answer."""
+PASSING_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+"""Slack errors that pass: the same call later may succeed."""
+MAX_THREAD_PAGES = 10
+"""Pages of a thread (200 messages each) searched for an answer an earlier attempt may have posted."""
 
 
 class Responder:
@@ -74,64 +57,79 @@ class Responder:
         self.store = store
         self.probes = probes
         self.metrics = metrics
+        self._thinking = threading.Lock()
 
     # -- pastes -----------------------------------------------------------------------------------
 
-    def handle(self, client: WebClient, paste: Paste, previous_text: str | None = None) -> None:
-        """Answer a paste, or (``previous_text`` given) bring its answer up to date after an edit."""
-        if previous_text is not None and paste.text == previous_text:
-            return  # Slack also sends message_changed when it adds a link preview
-        with self.reporting("answer"):
-            t = self.triage(client, paste)
-            self._warn(client, paste, t.secrets)
+    def work(self, client: WebClient, job: Job) -> None:
+        """Answer a paste, or bring its answer up to date after an edit; ``Retry`` when Slack failed for now."""
+        with self.slack_calls():
+            t = self.triage(client, job)
+            self._warn(client, job, t.secrets)
+            reply = self.store.reply_for(job.channel, job.ts)
+            if reply is None and job.uncertain and (posted := self._posted_before(client, job)):
+                reply = self._record(job, posted, t)
+            if reply is not None and job.kind == "paste":
+                return  # answered already: a redelivery, or an attempt that posted before it failed
             if t.gap:
-                self.store.log_gap(Gap(time.time(), "unmatched", t.gap_text, paste.channel))
-            reply = self.store.reply_for(paste.channel, paste.ts) if previous_text is not None else None
-            reply_ts = self._post(client, paste, t) if reply is None else self._update(client, reply, t)
+                self.store.log_gap(Gap(time.time(), "unmatched", t.gap_text, job.channel))
+            reply_ts = self._post(client, job, t) if reply is None else self._update(client, reply, t)
             if reply_ts is None:
                 return
-            self.store.save_reply(
-                Reply(paste.channel, paste.ts, reply_ts, paste.thread_ts, t.playbook, t.variant, t.gap_text, t.probe)
-            )
+            self._record(job, reply_ts, t)
             if reply is None:
                 self.store.count_answer(t.playbook, t.variant)
                 self.metrics.answers.labels(playbook=t.playbook or "none").inc()
-            self.metrics.reply_seconds.observe(time.monotonic() - paste.received)
+                self.metrics.reply_seconds.observe(max(0.0, time.time() - job.received))
             if t.outcome is Outcome.AUTO_PROBE and reply is None:
-                self._auto_probe(client, paste, reply_ts, t)
+                self._auto_probe(client, job, reply_ts, t)
 
-    def triage(self, client: WebClient, paste: Paste) -> Triage:
-        text = "\n".join([paste.text, *shared_texts(client, paste.files)])
+    def triage(self, client: WebClient, job: Job) -> Triage:
+        text = "\n".join([job.text, *shared_texts(client, job.files)])
         policy = self.probes.policy if self.probes else None
-        return triage(
-            text, self.matcher(), addressed=paste.addressed, policy=policy, user=paste.user, channel=paste.channel
-        )
+        with self._thinking:  # one triage at a time: Python runs one anyway, and acks wait behind fewer threads
+            return triage(
+                text, self.matcher(), addressed=job.addressed, policy=policy, user=job.user, channel=job.channel,
+                masked=job.secrets,
+            )  # fmt: skip
 
-    def _post(self, client: WebClient, paste: Paste, t: Triage) -> str | None:
-        """Post the first answer; None when the paste gets none (silent, or answered already)."""
+    def _post(self, client: WebClient, job: Job, t: Triage) -> str | None:
+        """Post the first answer; None when the paste gets none (silent)."""
         if t.outcome is Outcome.SILENT:
             self.metrics.silences.inc()
             return None
-        slot = f"answer:{paste.channel}:{paste.ts}"
-        if not self.store.claim(slot, DEDUP_TTL_S):
-            log.info("answer to %s/%s already given", paste.channel, paste.ts)
-            return None
-        try:
-            return self._send(client, paste.channel, paste.thread_ts, render_triage(t, paste.ts))
-        except SlackApiError:
-            self.store.release(slot)  # a redelivery (or an edit) may still answer
-            raise
+        return self._send(client, job.channel, job.thread_ts, render_triage(t, job.ts), answers=job.ts)
+
+    def _record(self, job: Job, reply_ts: str, t: Triage) -> Reply:
+        reply = Reply(job.channel, job.ts, reply_ts, job.thread_ts, t.playbook, t.variant, t.gap_text, t.probe)
+        self.store.save_reply(reply)
+        return reply
+
+    def _posted_before(self, client: WebClient, job: Job) -> str | None:
+        """The ts of the bot's answer to ``job``'s paste if an earlier attempt posted it (its metadata names the paste)."""
+        cursor = None
+        for _ in range(MAX_THREAD_PAGES):
+            page = client.conversations_replies(
+                channel=job.channel, ts=job.thread_ts, include_all_metadata=True, limit=200, cursor=cursor
+            )
+            for message in page.get("messages") or ():
+                if answered_paste(message) == job.ts:
+                    return message["ts"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return None
 
     def _update(self, client: WebClient, reply: Reply, t: Triage) -> str:
         message = render_edited_away() if t.outcome is Outcome.SILENT else render_triage(t, reply.paste_ts)
         client.chat_update(channel=reply.channel, ts=reply.reply_ts, text=message.text, blocks=message.blocks)
         return reply.reply_ts
 
-    def _auto_probe(self, client: WebClient, paste: Paste, reply_ts: str, t: Triage) -> None:
-        decision = self.probes.policy.take(paste.user, paste.channel)
+    def _auto_probe(self, client: WebClient, job: Job, reply_ts: str, t: Triage) -> None:
+        decision = self.probes.policy.take(job.user, job.channel)
         target = self.probes.policy.resolve(t.service.name).target
         result = ProbeResult(t.service.name, None, refused=decision.refusal) if decision.refusal else None
-        self._edit(client, paste.channel, reply_ts, render_probe(result or self._probe(target)))
+        self._edit(client, job.channel, reply_ts, render_probe(result or self._probe(target)))
 
     # -- probes -----------------------------------------------------------------------------------
 
@@ -197,21 +195,24 @@ class Responder:
 
     # -- plumbing ---------------------------------------------------------------------------------
 
-    def _warn(self, client: WebClient, paste: Paste, kinds: tuple[str, ...]) -> None:
+    def _warn(self, client: WebClient, job: Job, kinds: tuple[str, ...]) -> None:
         """Tell the poster alone about credentials in their paste, once per paste (edits included)."""
-        if not kinds or not paste.user or not self.store.claim(f"warned:{paste.channel}:{paste.ts}", DEDUP_TTL_S):
+        if not kinds or not job.user or not self.store.claim(f"warned:{job.channel}:{job.ts}", DEDUP_TTL_S):
             return
         try:
             client.chat_postEphemeral(
-                channel=paste.channel, user=paste.user, thread_ts=paste.thread_ts, text=render_secret_warning(kinds)
+                channel=job.channel, user=job.user, thread_ts=job.thread_ts, text=render_secret_warning(kinds)
             )
-        except SlackApiError as exc:
-            log.error("could not warn %s about a credential in their paste: %s", paste.user, _error_of(exc))
+        except (SlackApiError, *TRANSPORT_ERRORS) as exc:  # a warning is not worth a second answer
+            log.error("could not warn %s about a credential in their paste: %s", job.user, _describe(exc))
 
-    def _send(self, client: WebClient, channel: str, thread_ts: str | None, message: SlackMessage) -> str:
+    def _send(
+        self, client: WebClient, channel: str, thread_ts: str | None, message: SlackMessage, answers: str | None = None
+    ) -> str:
+        """Post ``message``; ``answers``: the paste it answers, kept in the message's metadata."""
         posted = client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
-            unfurl_links=False, unfurl_media=False,
+            unfurl_links=False, unfurl_media=False, metadata=answer_metadata(answers) if answers else None,
         )  # fmt: skip
         return posted["ts"]
 
@@ -220,15 +221,33 @@ class Responder:
 
     @contextmanager
     def reporting(self, job: str) -> Iterator[None]:
-        """Run one job of reply work: Slack refusals are counted and logged, never raised into Bolt."""
+        """Run one piece of interactive work (a click, a probe): Slack failures are counted and logged, never raised."""
+        try:
+            yield
+        except (SlackApiError, *TRANSPORT_ERRORS) as exc:
+            self.metrics.slack_errors.labels(error=_describe(exc)).inc()
+            log.error("Slack call failed in %s: %s", job, _describe(exc))
+
+    @contextmanager
+    def slack_calls(self) -> Iterator[None]:
+        """Answering a paste: a Slack failure that passes becomes ``Retry`` (the inbox tries again later); a
+        refusal that will not pass (``channel_not_found``, ``is_archived``...) is logged and the paste let go."""
         try:
             yield
         except SlackApiError as exc:
-            self.metrics.slack_errors.labels(error=_error_of(exc)).inc()
-            log.error("Slack refused a call in %s: %s", job, _error_of(exc))
+            self.metrics.slack_errors.labels(error=_describe(exc)).inc()
+            status = exc.response.status_code if exc.response is not None else 0
+            if status == 429 or status >= 500 or _describe(exc) in PASSING_ERRORS:
+                raise Retry(f"Slack answered {_describe(exc)}", uncertain=status >= 500) from exc
+            log.error("Slack refused the answer: %s; not trying again", _describe(exc))
+        except TRANSPORT_ERRORS as exc:  # the call may have gone through: look before posting again
+            self.metrics.slack_errors.labels(error=_describe(exc)).inc()
+            raise Retry(f"Slack call failed: {_describe(exc)}", uncertain=True) from exc
 
 
-def _error_of(exc: SlackApiError) -> str:
+def _describe(exc: Exception) -> str:
+    if not isinstance(exc, SlackApiError):
+        return type(exc).__name__
     data = exc.response.data if exc.response is not None else None
     error = data.get("error") if isinstance(data, dict) else None
     return error or f"http_{exc.response.status_code if exc.response is not None else 'none'}"

@@ -1,16 +1,18 @@
 """State the bot keeps between events, behind one interface.
 
-Dedup claims with a time-to-live, the map from a paste to the bot's reply (for edits and probe
-results), feedback votes, rate-limit counters, answer counts, and a redacted log of knowledge gaps
-(pastes that matched nothing, answers voted "Not helpful"). Backends implement ``Store``: SQLite
-(default), Redis (several replicas), and process memory; nothing else touches storage.
+The inbox of pastes taken in and not yet answered (``Job``: enqueued before the ack, leased by a
+worker, finished after the answer is posted, taken over when a lease runs out), dedup claims with a
+time-to-live, the map from a paste to the bot's reply (for edits and probe results), feedback votes,
+rate-limit counters, answer counts, and a redacted log of knowledge gaps (pastes that matched nothing,
+answers voted "Not helpful"). Backends implement ``Store``: SQLite (default), Redis (several
+replicas), and process memory; nothing else touches storage.
 """
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 DEDUP_TTL_S = 15 * 60
 """Slack redelivers for up to ~5 minutes; keys live well past that."""
@@ -43,6 +45,54 @@ class Reply:
     @classmethod
     def loads(cls, raw: str | bytes) -> Reply:
         return cls(**json.loads(raw))
+
+
+@dataclass(frozen=True)
+class Job:
+    """A paste, or an edit of one, taken in before the ack and waiting in the inbox to be answered.
+
+    Its text is already cut and redacted: the inbox is stored data. Jobs of one paste are leased in
+    the order they were taken in, one at a time, so an edit is applied after the answer it changes.
+    """
+
+    key: str
+    """Unique per delivery worth answering: ``paste:C1:1.0``, ``edit:C1:1.0:2.0``; a repeat is refused."""
+    kind: str
+    """``paste`` or ``edit``."""
+    channel: str
+    ts: str
+    """The paste's own ts (for an edit too)."""
+    thread_ts: str
+    user: str | None
+    text: str
+    addressed: bool
+    """The bot was mentioned, or messaged directly: it answers even when nothing matched."""
+    files: tuple[str, ...] = ()
+    """Ids of the files shared with the message (snippets are read when the job is worked)."""
+    secrets: tuple[str, ...] = ()
+    """Kinds of credential masked out of ``text`` (the poster is warned)."""
+    received: float = 0.0
+    """Unix time it was taken in."""
+    attempt: int = 0
+    """Attempts that failed so far."""
+    uncertain: bool = False
+    """An earlier attempt may have posted the answer (a dropped connection, a crash): look before posting."""
+    ref: str = field(default="", compare=False)
+    """The backend's handle on the leased job (not stored)."""
+
+    @property
+    def paste(self) -> str:
+        return f"{self.channel}:{self.ts}"
+
+    def dumps(self) -> str:
+        fields = asdict(self)
+        del fields["ref"]
+        return json.dumps(fields, ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, raw: str | bytes, ref: str = "") -> Job:
+        fields = json.loads(raw)
+        return cls(**{**fields, "files": tuple(fields["files"]), "secrets": tuple(fields["secrets"]), "ref": ref})
 
 
 @dataclass(frozen=True)
@@ -80,6 +130,33 @@ class Gap:
 
 class Store(ABC):
     """What every backend provides. Methods are safe to call from many threads."""
+
+    @abstractmethod
+    def enqueue(self, job: Job, ttl_s: int = DEDUP_TTL_S) -> bool:
+        """Put ``job`` in the inbox, durably, unless a job with its key was taken in within ``ttl_s``; True if new.
+
+        The key's dedup claim is ``claim(job_claim(job.key))``, made in the same step.
+        """
+
+    @abstractmethod
+    def lease(self, owner: str, lease_s: float) -> Job | None:
+        """The oldest job due that no earlier unfinished job of its paste holds back, leased to ``owner``.
+
+        Due: new, its retry time come, or its last lease run out (then it comes back ``uncertain``). Every
+        replica leases for the same ``lease_s`` (Redis measures a lease by the taker's, as idle time).
+        """
+
+    @abstractmethod
+    def finish(self, job: Job) -> bool:
+        """Take a leased job out of the inbox; False when it was finished already (its lease ran out, another took it)."""
+
+    @abstractmethod
+    def retry(self, job: Job, delay_s: float) -> None:
+        """Put a leased job back, as given (attempt, uncertain), due in ``delay_s`` seconds."""
+
+    @abstractmethod
+    def backlog(self) -> int:
+        """Jobs in the inbox not finished yet, leased or waiting."""
 
     @abstractmethod
     def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
@@ -144,6 +221,11 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections and files."""
+
+
+def job_claim(key: str) -> str:
+    """The dedup claim a job's key takes in the inbox."""
+    return f"job:{key}"
 
 
 def reply_key(channel: str, paste_ts: str) -> str:

@@ -14,6 +14,8 @@ from pathlib import Path
 from bot.settings import DEFAULT_STATE_URL
 from bot.store import Store
 from bot.store.memory import MemoryStore
+from bot.store.redis import RedisStore
+from bot.store.resilient import ResilientStore
 from bot.store.sqlite import SqliteStore
 
 ACCEPTED = (
@@ -33,8 +35,8 @@ def open_store(
 ) -> Store:
     """The store for ``url`` (``Settings.state_url``; None: a SQLite file under ./state).
 
-    Redis is wrapped in a ``ResilientStore`` over a ``MemoryStore``: if Redis fails, ``on_error`` hears
-    of it and the bot carries on with process-local state.
+    SQLite and Redis are wrapped in a ``ResilientStore`` over a ``MemoryStore``: if the store fails (Redis
+    down, a full or read-only disk), ``on_error`` hears of it and the bot carries on with process-local state.
 
     ``strict`` is for reading reports: it raises ``StoreUnavailableError`` instead of creating a missing
     SQLite file, opening ``memory://`` (always empty outside the bot) or falling back from a Redis that
@@ -48,7 +50,7 @@ def open_store(
     if scheme == "sqlite" and len(rest) > 1 and rest.startswith("/"):
         path = rest[1:]
         if not strict:
-            return SqliteStore(path)
+            return ResilientStore(SqliteStore(path), MemoryStore(), on_error)
         if not Path(path).is_file():
             raise StoreUnavailableError(
                 f"{source} names {Path(path).resolve()}, which does not exist. Run this from the bot's working "
@@ -59,10 +61,6 @@ def open_store(
         except (sqlite3.Error, RuntimeError) as exc:
             raise StoreUnavailableError(f"{source}: cannot read {Path(path).resolve()}: {exc}") from None
     if scheme in ("redis", "rediss") and rest:
-        # Imported here so SQLite and memory deployments do not need redis-py.
-        from bot.store.redis import RedisStore
-        from bot.store.resilient import ResilientStore
-
         if not strict:
             return ResilientStore(RedisStore(url), MemoryStore(), on_error)
         store = RedisStore(url)

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter, deque
+from dataclasses import dataclass, replace
 
-from bot.store import DEDUP_TTL_S, GAPS_KEPT, REPLY_TTL_S, Gap, Reply, Store, Vote, reply_key
+from bot.store import DEDUP_TTL_S, GAPS_KEPT, REPLY_TTL_S, Gap, Job, Reply, Store, Vote, job_claim, reply_key
 
 PRUNE_EVERY_S = 30.0
 """Seconds of the store's clock between two sweeps of expired claims, counters and replies."""
+
+
+@dataclass
+class _Entry:
+    """A job in the inbox with its schedule: due time, and the lease's owner and end."""
+
+    job: Job
+    due: float
+    owner: str | None = None
+    lease_until: float = 0.0
 
 
 class MemoryStore(Store):
@@ -30,6 +42,8 @@ class MemoryStore(Store):
         self._answers: Counter = Counter()
         self._gaps: deque[Gap] = deque(maxlen=GAPS_KEPT)
         self._next_prune = float("-inf")
+        self._inbox: dict[str, _Entry] = {}  # in the order taken in (dicts keep insertion order)
+        self._refs = itertools.count(1)
 
     def _prune(self, now: float) -> None:
         """Drop expired entries if the last sweep is ``PRUNE_EVERY_S`` old; the caller holds the lock."""
@@ -49,6 +63,43 @@ class MemoryStore(Store):
             self._claims[key] = now + ttl_s
             self._prune(now)
             return True
+
+    def enqueue(self, job: Job, ttl_s: int = DEDUP_TTL_S) -> bool:
+        if not self.claim(job_claim(job.key), ttl_s):
+            return False
+        with self._lock:
+            ref = str(next(self._refs))
+            self._inbox[ref] = _Entry(replace(job, ref=ref), due=0.0)
+        return True
+
+    def lease(self, owner: str, lease_s: float) -> Job | None:
+        now = self._clock()
+        with self._lock:
+            held = set()  # pastes with an earlier unfinished job
+            for entry in self._inbox.values():
+                paste = entry.job.paste
+                if paste in held:
+                    continue
+                held.add(paste)
+                if entry.due <= now and (entry.owner is None or entry.lease_until <= now):
+                    taken_over = entry.owner is not None
+                    entry.owner, entry.lease_until = owner, now + lease_s
+                    return replace(entry.job, uncertain=True) if taken_over else entry.job
+            return None
+
+    def finish(self, job: Job) -> bool:
+        with self._lock:
+            return self._inbox.pop(job.ref, None) is not None
+
+    def retry(self, job: Job, delay_s: float) -> None:
+        with self._lock:
+            entry = self._inbox.get(job.ref)
+            if entry is not None:
+                entry.job, entry.due, entry.owner = job, self._clock() + delay_s, None
+
+    def backlog(self) -> int:
+        with self._lock:
+            return len(self._inbox)
 
     def release(self, key: str) -> None:
         with self._lock:

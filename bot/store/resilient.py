@@ -1,23 +1,39 @@
-"""Keeps the bot answering when its shared store fails: each call falls back to a local store instead of raising."""
+"""Keeps the bot answering when its store fails: each call falls back to a local store instead of raising.
+
+A shared store (Redis) going away, or a SQLite file that cannot be written (disk full, read-only), is
+reported (``on_error``: a metric and a log line), ``health()`` says degraded, and the bot carries on
+with process-local state. What it promised while degraded is owed to the primary: the dedup claims it
+took (events, jobs, warnings) and the replies it saved are written there as soon as the primary answers
+again, so a redelivery after the recovery is recognised and an edit still finds its answer.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 import redis
 
-from bot.store import DEDUP_TTL_S, REPLY_TTL_S, Gap, Reply, Store, Vote
+from bot.store import DEDUP_TTL_S, REPLY_TTL_S, Gap, Job, Reply, Store, Vote, job_claim
 
 FAILURES = (redis.RedisError, OSError, sqlite3.Error)
 """What a store raises when its backend is down or broken (as opposed to a bug in the caller)."""
+FALLBACK_REF = "local:"
+"""Prefix of the refs of jobs the fallback holds (taken in while degraded)."""
+OWED_MAX = 100_000
+"""Claims and replies kept for the primary while it is down; the oldest are dropped beyond that."""
 
 
 class ResilientStore(Store):
     """Tries ``primary`` first; when it fails, reports the error and answers from ``fallback``.
 
-    While degraded, dedup and rate limits are per process (the fallback is usually a ``MemoryStore``) and
-    reads only see what the fallback itself holds. Each call tries the primary again, so recovery is automatic.
+    While degraded, dedup and rate limits are per process (the fallback is usually a ``MemoryStore``),
+    reads only see what the fallback itself holds, and jobs taken in wait in the fallback (worked by
+    this process only). Each call tries the primary again, so recovery is automatic.
     """
 
     def __init__(
@@ -26,29 +42,130 @@ class ResilientStore(Store):
         self.primary, self.fallback = primary, fallback
         self._on_error = on_error
         self._degraded = False
+        self._owed: dict[str, tuple[str, object, float]] = {}  # what to write to the primary when it is back
+        self._owed_lock = threading.Lock()
 
     def _call(self, method: str, *args):
         try:
             result = getattr(self.primary, method)(*args)
         except FAILURES as exc:
-            self._degraded = True
-            if self._on_error is not None:
-                self._on_error(method, exc)
+            self._failed(method, exc)
             return getattr(self.fallback, method)(*args)
-        self._degraded = False
+        if self._degraded or self._owed:
+            self._recovered()
         return result
 
+    def _failed(self, method: str, exc: Exception) -> None:
+        self._degraded = True
+        if self._on_error is not None:
+            self._on_error(method, exc)
+
+    def _owe(self, key: str, kind: str, value: object, ttl_s: float) -> None:
+        with self._owed_lock:
+            self._owed[key] = (kind, value, time.time() + ttl_s)
+            while len(self._owed) > OWED_MAX:
+                del self._owed[next(iter(self._owed))]
+
+    def _recovered(self) -> None:
+        """The primary answers again: pay what is owed; stay degraded if it fails again meanwhile."""
+        with self._owed_lock:
+            owed, self._owed = self._owed, {}
+        now = time.time()
+        try:
+            for key, (kind, value, until) in owed.items():
+                if until > now and kind == "claim":
+                    self.primary.claim(key, max(1, int(until - now)))
+                elif until > now and kind == "reply":
+                    self.primary.save_reply(value, max(1, int(until - now)))
+        except FAILURES as exc:
+            with self._owed_lock:
+                self._owed = {**owed, **self._owed}
+            self._failed("reconcile", exc)
+            return
+        self._degraded = False
+
+    # -- the inbox ---------------------------------------------------------------------------------
+
+    def enqueue(self, job: Job, ttl_s: int = DEDUP_TTL_S) -> bool:
+        try:
+            new = self.primary.enqueue(job, ttl_s)
+        except FAILURES as exc:
+            self._failed("enqueue", exc)
+            # Another replica may take the same paste in meanwhile (dedup is per process now): look before posting.
+            new = self.fallback.enqueue(replace(job, uncertain=True), ttl_s)
+            if new:
+                self._owe(job_claim(job.key), "claim", None, ttl_s)
+            return new
+        if self._degraded or self._owed:
+            self._recovered()
+        return new
+
+    def lease(self, owner: str, lease_s: float) -> Job | None:
+        local = self.fallback.lease(owner, lease_s)  # taken in while degraded: only this process has them
+        if local is not None:
+            return replace(local, ref=FALLBACK_REF + local.ref)
+        try:
+            return self.primary.lease(owner, lease_s)
+        except FAILURES as exc:
+            self._failed("lease", exc)
+            return None
+
+    def finish(self, job: Job) -> bool:
+        if job.ref.startswith(FALLBACK_REF):
+            return self.fallback.finish(replace(job, ref=job.ref.removeprefix(FALLBACK_REF)))
+        return self._call("finish", job)
+
+    def retry(self, job: Job, delay_s: float) -> None:
+        if job.ref.startswith(FALLBACK_REF):
+            self.fallback.retry(replace(job, ref=job.ref.removeprefix(FALLBACK_REF)), delay_s)
+            return
+        try:
+            self.primary.retry(job, delay_s)
+        except FAILURES as exc:  # the primary keeps the job leased: it is taken over when the lease runs out
+            self._failed("retry", exc)
+
+    def backlog(self) -> int:
+        try:
+            primary = self.primary.backlog()
+        except FAILURES as exc:
+            self._failed("backlog", exc)
+            primary = 0
+        return primary + self.fallback.backlog()
+
+    # -- the rest ----------------------------------------------------------------------------------
+
     def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
-        return self._call("claim", key, ttl_s)
+        try:
+            taken = self.primary.claim(key, ttl_s)
+        except FAILURES as exc:
+            self._failed("claim", exc)
+            taken = self.fallback.claim(key, ttl_s)
+            if taken:
+                self._owe(key, "claim", None, ttl_s)
+            return taken
+        if self._degraded or self._owed:
+            self._recovered()
+        return taken
 
     def release(self, key: str) -> None:
+        with self._owed_lock:
+            self._owed.pop(key, None)
         self._call("release", key)
 
     def save_reply(self, reply: Reply, ttl_s: int = REPLY_TTL_S) -> None:
-        self._call("save_reply", reply, ttl_s)
+        try:
+            self.primary.save_reply(reply, ttl_s)
+        except FAILURES as exc:
+            self._failed("save_reply", exc)
+            self.fallback.save_reply(reply, ttl_s)
+            self._owe(f"reply:{reply.channel}:{reply.paste_ts}", "reply", reply, ttl_s)
+            return
+        if self._degraded or self._owed:
+            self._recovered()
 
     def reply_for(self, channel: str, paste_ts: str) -> Reply | None:
-        return self._call("reply_for", channel, paste_ts)
+        found = self._call("reply_for", channel, paste_ts)
+        return found if found is not None else self.fallback.reply_for(channel, paste_ts)
 
     def record_vote(self, vote: Vote) -> bool:
         return self._call("record_vote", vote)
@@ -76,14 +193,15 @@ class ResilientStore(Store):
 
     def ping(self) -> bool:
         try:
-            alive = self.primary.ping()
+            return self.primary.ping()
         except FAILURES:
-            alive = False
-        self._degraded = not alive
-        return alive
+            return False
 
     def health(self) -> str:
-        return "ok" if self.ping() else "degraded: process-local fallback"
+        """Degraded when the primary does not answer, or cannot take a write (a full disk still reads)."""
+        if self.ping() and self._degraded:
+            self.claim(f"health:{uuid.uuid4().hex}", 1)  # a real write: succeeds (and pays what is owed) once it works
+        return "degraded: process-local fallback" if self._degraded or not self.ping() else "ok"
 
     @property
     def degraded(self) -> bool:

@@ -7,12 +7,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
-from bot.store import DEDUP_TTL_S, GAPS_KEPT, REPLY_TTL_S, Gap, Reply, Store, Vote
+from bot.store import DEDUP_TTL_S, GAPS_KEPT, REPLY_TTL_S, Gap, Job, Reply, Store, Vote, job_claim
 
-SCHEMA_VERSION = 1
-"""Kept in ``PRAGMA user_version``; bump it (and migrate on open) when the tables change."""
+SCHEMA_VERSION = 2
+"""Kept in ``PRAGMA user_version``; bump it (and migrate on open) when the tables change. Version 2 added
+the inbox (new tables need no migration: ``CREATE TABLE IF NOT EXISTS`` adds them to a version 1 file)."""
 PRUNE_EVERY = 500
 """Writes between two sweeps of expired claims, counters and replies."""
 BUSY_TIMEOUT_MS = 5000
@@ -35,6 +37,11 @@ CREATE TABLE IF NOT EXISTS answers (
 );
 CREATE TABLE IF NOT EXISTS gaps (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, gap TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS gaps_at ON gaps (at);
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, paste TEXT NOT NULL, job TEXT NOT NULL,
+    due REAL NOT NULL, owner TEXT, lease_until REAL
+);
+CREATE INDEX IF NOT EXISTS inbox_paste ON inbox (paste, id);
 """
 
 
@@ -102,11 +109,51 @@ class SqliteStore(Store):
             return self._conn.execute(sql, params).fetchall()
 
     def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
+        with self._write() as conn:
+            return self._claim(conn, key, ttl_s)
+
+    def _claim(self, conn: sqlite3.Connection, key: str, ttl_s: float) -> bool:
+        now = self._clock()
+        conn.execute("DELETE FROM claims WHERE key = ? AND expires_at <= ?", (key, now))
+        inserted = conn.execute("INSERT OR IGNORE INTO claims (key, expires_at) VALUES (?, ?)", (key, now + ttl_s))
+        return inserted.rowcount == 1
+
+    def enqueue(self, job: Job, ttl_s: int = DEDUP_TTL_S) -> bool:
+        with self._write() as conn:
+            if not self._claim(conn, job_claim(job.key), ttl_s):
+                return False
+            conn.execute("INSERT INTO inbox (paste, job, due) VALUES (?, ?, 0)", (job.paste, job.dumps()))
+            return True
+
+    def lease(self, owner: str, lease_s: float) -> Job | None:
         now = self._clock()
         with self._write() as conn:
-            conn.execute("DELETE FROM claims WHERE key = ? AND expires_at <= ?", (key, now))
-            inserted = conn.execute("INSERT OR IGNORE INTO claims (key, expires_at) VALUES (?, ?)", (key, now + ttl_s))
-            return inserted.rowcount == 1
+            row = conn.execute(
+                "SELECT id, job, owner FROM inbox AS i WHERE due <= :now AND (owner IS NULL OR lease_until <= :now) "
+                "AND NOT EXISTS (SELECT 1 FROM inbox AS e WHERE e.paste = i.paste AND e.id < i.id) "
+                "ORDER BY id LIMIT 1",
+                {"now": now},
+            ).fetchone()
+            if row is None:
+                return None
+            ref, raw, previous_owner = row
+            conn.execute("UPDATE inbox SET owner = ?, lease_until = ? WHERE id = ?", (owner, now + lease_s, ref))
+        job = Job.loads(raw, ref=str(ref))
+        return replace(job, uncertain=True) if previous_owner is not None else job
+
+    def finish(self, job: Job) -> bool:
+        with self._write() as conn:
+            return conn.execute("DELETE FROM inbox WHERE id = ?", (int(job.ref),)).rowcount == 1
+
+    def retry(self, job: Job, delay_s: float) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE inbox SET job = ?, due = ?, owner = NULL, lease_until = NULL WHERE id = ?",
+                (job.dumps(), self._clock() + delay_s, int(job.ref)),
+            )
+
+    def backlog(self) -> int:
+        return self._read("SELECT count(*) FROM inbox")[0][0]
 
     def release(self, key: str) -> None:
         with self._write() as conn:

@@ -60,6 +60,8 @@ class Scripted:
     body: dict[str, Any] | str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0
+    drop: bool = False
+    """Carry the call out (a post is posted), then close the connection without answering."""
 
     @classmethod
     def rate_limited(cls, retry_after: int = 0) -> Scripted:
@@ -72,6 +74,11 @@ class Scripted:
     @classmethod
     def not_ok(cls, error: str, **extra: Any) -> Scripted:
         return cls(200, {"ok": False, "error": error, **extra})
+
+    @classmethod
+    def dropped(cls) -> Scripted:
+        """Slack did it, but the connection broke before the answer came back."""
+        return cls(drop=True)
 
 
 def _token_of(headers: dict[str, str], body: dict[str, Any]) -> str | None:
@@ -156,6 +163,8 @@ class MockSlackAPI(LoopbackDouble):
         self._scripts: dict[str, deque[Scripted]] = {}
         self._lock = threading.Lock()
         self._ts_counter = 0
+        self.messages: list[dict[str, Any]] = []
+        """Every message posted, as conversations.history would show it (metadata included)."""
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -194,6 +203,7 @@ class MockSlackAPI(LoopbackDouble):
         with self._lock:
             self._calls.clear()
             self._scripts.clear()
+            self.messages.clear()
             self.files.clear()
             self.delay.clear()
 
@@ -246,6 +256,11 @@ class MockSlackAPI(LoopbackDouble):
             return
 
         status, payload, content_type = self._default_answer(call)
+        if scripted is not None and scripted.drop:
+            call.status, call.answer = 0, json.loads(payload) if content_type == JSON_CONTENT_TYPE else None
+            req.close_connection = True
+            req.connection.shutdown(2)  # SHUT_RDWR: the client sees the connection closed with no answer
+            return
         if scripted is not None:
             status = scripted.status
         call.status, call.answer = status, json.loads(payload) if content_type == JSON_CONTENT_TYPE else None
@@ -288,7 +303,13 @@ class MockSlackAPI(LoopbackDouble):
             }
             if body.get("thread_ts"):
                 message["thread_ts"] = body["thread_ts"]
+            if body.get("metadata"):
+                message["metadata"] = call.json("metadata")
+            with self._lock:
+                self.messages.append({**message, "channel": body.get("channel")})
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+        if method == "conversations.replies":
+            return self._replies(body)
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
         if method == "chat.postEphemeral":
@@ -304,6 +325,15 @@ class MockSlackAPI(LoopbackDouble):
         if method == "api.test":
             return {"ok": True, "args": {k: v for k, v in body.items() if k != "token"}}
         return {"ok": True}
+
+    def _replies(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A thread's messages (the bot's posts in it); metadata only when asked for, as Slack does."""
+        channel, ts = body.get("channel"), str(body.get("ts"))
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [m for m in self.messages if m["channel"] == channel and ts in (m.get("thread_ts"), m["ts"])]
+        shown = [{k: v for k, v in m.items() if k != "channel" and (with_metadata or k != "metadata")} for m in found]
+        return {"ok": True, "messages": shown, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     def _file_info(self, file_id: str) -> dict[str, Any]:
         entry = self.files.get(file_id)
