@@ -225,3 +225,11 @@ def test_other_methods_than_post_get_405_with_allow(bot, method):
     answer = requests.request(method, bot.events, timeout=5)
     assert answer.status_code == 405
     assert answer.headers["Allow"] == "POST"
+
+
+@pytest.mark.parametrize("text", ["payload-svc", "svc-a"])
+def test_a_slash_command_with_payload_in_its_form_reaches_the_command(bot, text):
+    # Bolt 1.x reads any form containing the letters "payload" as an interaction: here the text, or the channel name
+    form = command_body(COMMAND, text, bot.api.response_url("c3")) + "&channel_name=payload-team"
+    answered = post(bot.events, form, signed_headers(form, FORM))
+    assert answered.status == 200 and f"`{text}`" in answered.body  # the command's own answer, not Bolt's 404

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from bot.slack.protocol import button_value
+from bot.upkeep import stats_report
 from tests.doubles.fake_gateway import FakeGateway
 from tests.doubles.slack_requests import block_actions
 
@@ -152,3 +153,22 @@ def test_a_console_link_to_a_service_is_recognised_and_mapped_to_the_registry(pr
     assert "console link to a service" in first.shown and registered in first.shown
     assert "Registered as* `dispatch`" in first.shown and first.button("run_probe") is not None
     assert "Not a registered service" in second.shown and "run_probe" not in second.shown
+
+
+def test_a_slash_command_replayed_with_its_trigger_id_probes_once(probing, gateway):
+    before = len(gateway.requests)
+    for _ in range(3):  # the same signed request, sent again by someone who captured it
+        probing.command("healthy", trigger="13345224609.77.replayed")
+    assert len(gateway.requests) - before == 1
+    assert len(probing.messages()) == 1
+
+
+def test_invented_vote_values_are_not_recorded(probing):
+    answer = probing.say("gw-auth fails: APIG.0301", ts="1700000102.000100")
+    message = {"ts": answer.ts, "text": answer.text, "blocks": answer.blocks, "thread_ts": answer.thread_ts}
+    for value in ("p=1700000102.000100 playbook=APIG.9999", "APIG.9999", "x" * 5000, button_value("1700000999.1")):
+        action = {"action_id": "feedback_helpful", "value": value}
+        assert probing.act(block_actions("U9", "C1", message, action, probing.response_url("U9", "C1"))).status == 200
+    probing.settle()
+    assert probing.store.votes() == []
+    assert "APIG.9999" not in stats_report(probing.store)[0]
