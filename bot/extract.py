@@ -79,6 +79,8 @@ _CONTEXT_WORDS = frozenset({"modelarts", "apig", "huaweicloud", "huaweicloudapis
 _CONTEXT_PHRASES = (
     "modelarts", "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "words_result",
     "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务",
+    # ModelArts's own inference base classes (model_service.pytorch_model_service...)
+    "model_service.",
     # Huawei Cloud's own region ids (ap-southeast-1 and the like are other clouds' too)
     "cn-north-4", "cn-north-9", "cn-east-3", "cn-east-4", "cn-southwest-2", "cn-south-1", "la-south-2", "la-north-2",
     "sa-brazil-1", "tr-west-1", "me-east-1",

@@ -187,3 +187,66 @@ def test_serve_loads_playbooks_once_and_port_is_the_socket_health_port(monkeypat
     assert capsys.readouterr().err == (
         "Cannot start the Slack bot:\nthe knowledge base has errors:\napig/APIG.0201.yaml:6: invalid YAML\n"
     )
+
+
+# -- probe: a credential or header that cannot go on one line is refused by name, never printed ---------------------
+
+LINE_BREAKS = [
+    ({"type": "token", "token_env": "T_TOKEN"}, {"T_TOKEN": "MIIEhQYJKoZIhvcNAQcC\r\nX-Injected: MIIEoIIEdjCCBHICAQEx"}, "T_TOKEN"),
+    ({"type": "appcode", "appcode_env": "T_APPCODE"}, {"T_APPCODE": "a1b2c3d4e5f6a7b8\nc9d0e1f2a3b4c5d6"}, "T_APPCODE"),
+    ({"type": "api_key", "key_env": "MAAS_KEY"}, {"MAAS_KEY": "maas-0123456789abcdef\rghijklmnopqrstuvwxyz"}, "MAAS_KEY"),
+    ({"type": "aksk", "key_env": "T_AK", "secret_env": "T_SK"},
+     {"T_AK": "QWERTYUIOP\r\n1234ASDFGH", "T_SK": "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa9876"}, "T_AK"),
+    ({"type": "aksk", "key_env": "T_AK", "secret_env": "T_SK"},
+     {"T_AK": "QWERTYUIOP1234ASDFGH", "T_SK": "Zx9Yw8Vu7Ts6Rq5Po4Nm\n3Lk2Ji1Hg0FeDcBa9876"}, "T_SK"),
+    ({"type": "aksk", "key_env": "T_AK", "secret_env": "T_SK"},
+     {"T_AK": "QWERTYUIOP\u20281234ASDFGH", "T_SK": "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa9876"}, "T_AK"),
+    ({"type": "iam_password", "iam_url": "https://iam.cn-north-4.myhuaweicloud.com", "domain": "d", "user": "u",
+      "password_env": "PW", "project": "p"}, {"PW": "hunter2-pw\r\nX-Injected: 1"}, "PW"),
+]  # fmt: skip
+
+
+def pieces(secret: str) -> list[str]:
+    """The parts of a secret either side of its line break: none may show."""
+    return [part for part in secret.replace("\r", "\n").split("\n") if len(part.strip()) >= 6]
+
+
+@pytest.mark.parametrize("json_out", [False, True], ids=["text", "json"])
+@pytest.mark.parametrize(("auth", "env", "named"), LINE_BREAKS, ids=[c[2] + str(i) for i, c in enumerate(LINE_BREAKS)])
+def test_probe_refuses_a_credential_with_a_line_break_by_name_and_never_prints_it(
+    tmp_path, monkeypatch, capsys, kb, auth, env, named, json_out
+):
+    from bot import cli
+    from tests.doubles.fake_gateway import ConnectionTrap
+
+    monkeypatch.setattr(cli.KnowledgeBase, "load", lambda *args: kb)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with ConnectionTrap() as trap:
+        services = tmp_path / "services.yaml"
+        services.write_text(json.dumps({"services": {"svc": {"url": f"http://127.0.0.1:{trap.port}/v1/infers/x",
+                                                             "auth": auth}}}))  # fmt: skip
+        code = cli.main(["probe", "svc", "--services", str(services), *(["--json"] if json_out else [])])
+        assert trap.accepted == 0
+    out, err = capsys.readouterr()
+    refusal = json.loads(out)["refused"] if json_out else out
+    assert code == 2 and "Traceback" not in out + err and err == ""
+    assert f"cannot authenticate: environment variable {named} holds" in refusal
+    assert not [p for secret in env.values() for p in pieces(secret) if p in out + err], out + err
+
+
+def test_probe_refuses_a_header_line_break_in_the_services_file_naming_file_entry_field_and_line(
+    tmp_path, monkeypatch, capsys, kb
+):
+    from bot import cli
+
+    monkeypatch.setattr(cli.KnowledgeBase, "load", lambda *args: kb)
+    services = tmp_path / "services.yaml"
+    services.write_text('services:\n  svc:\n    url: http://127.0.0.1:9/v1/infers/x\n'
+                        '    headers: {X-Trace: "abc\\r\\nX-Injected: injected-value"}\n')  # fmt: skip
+    code = cli.main(["probe", "svc", "--services", str(services)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    field = "service 'svc' field 'headers.X-Trace'"
+    assert err == f"{services}:4: {field} must be one line of text (no CR/LF or other control characters)\n"
+    assert "injected-value" not in err

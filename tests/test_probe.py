@@ -123,6 +123,7 @@ def test_redirects_are_not_followed_and_bodies_are_capped(tmp_path, gateway):
         _, redirected = cli_probe("svc", services_file(tmp_path, one(gateway, "redirect")))
         assert trap.accepted == 0
     assert redirected["status"] == 302 and len(redirected["phases"]) == 3
+    assert "/elsewhere" not in json.dumps(redirected)  # where it points is not followed, nor shown
     _, big = cli_probe("svc", services_file(tmp_path, one(gateway, "big")))
     assert big["verdict"] == "ok" and "cut at 64 KB" in big["phases"][-1]["detail"]
 

@@ -1,14 +1,16 @@
 """Credentials for a probe request, from the environment only (the ``Secrets`` the settings read).
 
-``token``, ``appcode`` and ``api_key`` (a MaaS or inference-2.0 key, sent as ``Bearer``) add a header; ``aksk`` signs the request (SDK-HMAC-SHA256) with the
-vendor's own signer from huaweicloudsdkcore; ``iam_password`` gets a project-scoped token from
-IAM and caches it until shortly before it expires.
+``token``, ``appcode`` and ``api_key`` (a MaaS or inference-2.0 key, sent as ``Bearer``) add a header; ``aksk``
+signs the request (SDK-HMAC-SHA256) with the vendor's own signer from huaweicloudsdkcore; ``iam_password`` gets a
+project-scoped token from IAM and caches it until shortly before it expires. A value that cannot go in a header
+line (a line break, a control or non-ASCII character) is refused naming its variable, never showing it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from collections import defaultdict
 from urllib.parse import parse_qsl, urlsplit
@@ -21,6 +23,9 @@ from huaweicloudsdkcore.signer.signer import Signer
 from bot.settings import Secrets
 
 REFRESH_BEFORE = dt.timedelta(minutes=10)
+_CARRIED = re.compile(r"(?:\bBearer\s+|\bAccess=|\bSignature=)([^\s,]+)", re.IGNORECASE)
+"""The credential parts of an ``Authorization`` header (a Bearer key; an AK/SK signature's AK and signature)."""
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]{1,65536}")
 
 
 class AuthError(Exception):
@@ -41,9 +46,10 @@ def auth_headers(
     if kind == "appcode":
         return {"X-Apig-AppCode": _secret(env, auth["appcode_env"])}
     if kind == "aksk":
-        return sign(method, url, headers, body, _secret(env, auth["key_env"]), _secret(env, auth["secret_env"]))
+        ak, sk = _secret(env, auth["key_env"]), _secret(env, auth["secret_env"], header=False)
+        return sign(method, url, headers, body, ak, sk)
     if kind == "iam_password":
-        return {"X-Auth-Token": IAM_TOKENS.token(auth, _secret(env, auth["password_env"]))}
+        return {"X-Auth-Token": IAM_TOKENS.token(auth, _secret(env, auth["password_env"], header=False))}
     raise AuthError(f"unknown auth type {kind!r}")
 
 
@@ -102,6 +108,8 @@ class IamTokens:
         token = answer.headers.get("X-Subject-Token")
         if answer.status_code != 201 or not token:
             raise AuthError(f"IAM refused the password login for {auth['user']} (HTTP {answer.status_code})")
+        if not _HEADER_SAFE.fullmatch(token):
+            raise AuthError(f"IAM at {auth['iam_url']} answered with a token that cannot go in a header")
         try:
             expires = dt.datetime.fromisoformat(answer.json()["token"]["expires_at"].replace("Z", "+00:00"))
         except (ValueError, KeyError, TypeError):
@@ -112,11 +120,25 @@ class IamTokens:
 IAM_TOKENS = IamTokens()
 
 
-def _secret(env: Secrets, name: str) -> str:
+def sent_secrets(auth: dict, headers: dict[str, str], env: Secrets) -> list[str]:
+    """Every credential a probe holds or sends: the variables ``auth`` names, and what the auth headers carry
+    (the IAM token, the Bearer key, the AppCode, the AK and the signature), for ``Scrubber`` to mask."""
+    values = [(env.get(name) or "").strip() for field, name in auth.items() if field.endswith("_env")]
+    for name, value in headers.items():
+        if name.lower() in ("x-auth-token", "x-apig-appcode"):
+            values.append(value)
+        elif name.lower() == "authorization":
+            values.extend(_CARRIED.findall(value))
+    return [v for v in values if v]
+
+
+def _secret(env: Secrets, name: str, header: bool = True) -> str:
     """The value of ``name``, trimmed; a value that could break a header line is refused (and never shown)."""
     value = (env.get(name) or "").strip()
     if not value:
         raise AuthError(f"environment variable {name} is not set (the services file names it for this service)")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
         raise AuthError(f"environment variable {name} holds a control character (a line break?); set it on one line")
+    if header and not value.isascii():
+        raise AuthError(f"environment variable {name} holds non-ASCII characters, which a header cannot carry")
     return value

@@ -11,6 +11,7 @@ from bot.probe.policy import ProbePolicy
 from bot.probe.registry import Registry, RegistryError
 from bot.probe.result import ProbeResult
 from bot.probe.safety import UrlRules
+from bot.redact import mask
 from bot.settings import ControlPlaneSettings, Settings, SettingsError
 from bot.store import Store
 
@@ -26,7 +27,7 @@ class Probes:
         """A probe typed at the command line or console: registry and URL rules apply, chat rate limits do not."""
         decision = self.policy.resolve(text)
         if decision.refusal:
-            return ProbeResult(text.strip()[:200], None, refused=decision.refusal)
+            return ProbeResult(mask(text.strip()[:200]), None, refused=decision.refusal)
         return self.prober.probe(decision.target)
 
 

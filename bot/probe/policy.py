@@ -60,7 +60,7 @@ class ProbePolicy:
         if service:
             return Decision(target=service_target(service))
         if not arg.lower().startswith(("http://", "https://")):
-            return Decision(refusal=f"I don't know a service called `{arg[:80]}`. {self.services_list()}")
+            return Decision(refusal=f"I don't know a service called `{mask(arg[:80])}`. {self.services_list()}")
         urls = extract(arg).urls
         service = self.registry.for_url(arg, urls[0].service_id if urls else None)
         if service:

@@ -10,9 +10,11 @@
         timeout_s: 20
 
 Checked against ``services.schema.json`` (editors validate as you type). Secrets come from the
-environment only (``*_env`` names a variable); secrets written inline are refused, and so are CR/LF
-in headers, body files outside the file's folder or over 12 MB, files over 1 MB and YAML aliases. A
-broken registry is refused with the file, the entry, the field and the line.
+environment only (``*_env`` names a variable): secrets written in the file are refused
+(``inline_secrets``), and so are control characters (CR/LF) in URLs and headers, body files outside
+the file's folder (``..``, absolute paths, symlinks) or over 12 MB or not regular files, a services
+file over 1 MB, and YAML aliases, deep nesting and unreadable values (``admin_file``). A broken
+registry is refused with the file, the entry, the field and the line, never quoting a value.
 """
 
 from __future__ import annotations
@@ -25,16 +27,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import fastjsonschema
-import yaml
 
 from bot.playbook import line_of
+from bot.probe.admin_file import FileProblem, load_yaml, read_bounded
+from bot.probe.inline_secrets import inline_secrets, secret_name
 
 SCHEMA_PATH = Path(__file__).with_name("services.schema.json")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 MAX_BODY = 12 * 1024 * 1024
 MAX_FILE = 1024 * 1024
 """Largest services file read."""
-SECRET_FIELDS = frozenset({"token", "appcode", "key", "secret", "password", "sk", "ak", "api_key", "apikey"})
 
 
 class RegistryError(Exception):
@@ -89,9 +91,11 @@ class Registry:
         fail = _Failer(path, text)
         if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
             fail([], "must be a mapping with a 'services:' mapping of name -> service")
-        for name in doc["services"]:
+        for name, entry in doc["services"].items():
             if not isinstance(name, str) or not NAME.match(name):
                 fail(["services", name], "name must be lower-case letters, digits, '.', '_' or '-' (at most 63)")
+            for keys, message in inline_secrets(entry):  # before the schema, so a secret is called a secret
+                fail(["services", name, *keys], message)
         try:
             _validator()(doc)
         except fastjsonschema.JsonSchemaValueException as exc:
@@ -111,21 +115,22 @@ class _Failer:
 
 
 def _read(path: Path) -> tuple[str, object]:
-    """The file's text and YAML document: at most 1 MB, no anchors or aliases (no alias bombs)."""
+    """The file's text and YAML document (at most 1 MB, no aliases, bounded nesting; see ``admin_file``)."""
     try:
-        if path.stat().st_size > MAX_FILE:
-            raise RegistryError(f"{path}:1: the services file is larger than 1 MB")
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RegistryError(f"{path}: cannot read the services file: {exc}") from None
+        text = read_bounded(path, MAX_FILE).decode("utf-8")
+    except FileProblem as problem:
+        raise RegistryError(f"{path}: the services file {problem}") from None
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: the services file is not UTF-8 text (byte {exc.start})") from None
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise RegistryError(f"{path}:{event.start_mark.line + 1}: YAML aliases (*name) are not accepted here")
-        return text, yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RegistryError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {exc}") from None
+        return text, load_yaml(text) or {}
+    except FileProblem as problem:
+        where = problem.where
+        entry = f" service {where[1]!r}" if len(where) > 1 and where[0] == "services" else ""
+        keys = [str(key) for key in where[2:]]
+        dotted = ".".join(keys[:4]) + (".…" if len(keys) > 4 else "")
+        field = f" field '{dotted}':" if keys and entry else ""
+        raise RegistryError(f"{path}:{problem.line}:{entry}{field} {problem}") from None
 
 
 @cache
@@ -141,7 +146,7 @@ def _explain(exc: fastjsonschema.JsonSchemaValueException) -> tuple[list, str]:
     dotted = ".".join(str(p) for p in where[2:])
     if exc.rule == "additionalProperties":
         extra = sorted(str(k) for k in set(value) - set(definition.get("properties", {})))[0]
-        if extra.lower() in SECRET_FIELDS:
+        if secret_name(extra):
             return where, f"field '{_join(dotted, extra)}': secrets come from the environment (*_env), not this file"
         return [*where, extra], f"field '{_join(dotted, extra)}' is not known"
     if exc.rule == "required":
@@ -185,16 +190,15 @@ def _service(name: str, entry: dict, path: Path, fail: _Failer) -> Service:
 
 
 def _body_file(services: Path, name: str, where: list, fail: _Failer) -> bytes:
-    """A body file inside the services file's folder: a regular file of at most 12 MB."""
+    """A regular file of at most 12 MB inside the services file's folder (after ``..`` and symlinks)."""
     folder = services.resolve().parent
     target = (folder / name).resolve()
     if not target.is_relative_to(folder):
-        fail(where, "field 'body_file' must stay inside the services file's folder")
+        fail(
+            where,
+            "field 'body_file' must stay inside the services file's folder (no '..', absolute path or symlink out)",
+        )
     try:
-        if not target.is_file():
-            fail(where, f"field 'body_file' cannot be read: {name} is not a regular file")
-        if target.stat().st_size > MAX_BODY:
-            fail(where, "field 'body_file' must be at most 12 MB")
-        return target.read_bytes()
-    except OSError as exc:
-        fail(where, f"field 'body_file' cannot be read: {exc}")
+        return read_bounded(target, MAX_BODY)
+    except FileProblem as problem:
+        fail(where, f"field 'body_file' {problem} ({name})")

@@ -5,7 +5,8 @@ matches the allowlist (default: Huawei Cloud API Gateway hosts and MaaS endpoint
 the address actually connected to must not be loopback, private, link-local (cloud metadata),
 CGNAT, multicast, reserved or unspecified, in any notation: decimal, hex, octal and short IPv4
 forms and IPv4 inside IPv6 are unwrapped first. The prober connects to the checked address
-itself, so DNS cannot change the answer between check and connect.
+itself, so DNS cannot change the answer between check and connect. A refusal says what kind of
+address the host resolves to (loopback, private...), never the address itself.
 """
 
 from __future__ import annotations
@@ -74,12 +75,12 @@ class UrlRules:
         """Raise ``Refused`` if the bot must not connect to ``address``."""
         ip = literal_ip(address)
         if ip is None:
-            raise Refused(f"{address} is not an IP address")
+            raise Refused("the host resolves to something that is not an IP address")
         if any(ip in net for net in self.allowed_nets if net.version == ip.version):
             return
         reason = blocked_reason(ip)
-        if reason:
-            raise Refused(f"the host resolves to {ip}, a {reason} address; probes only go to public addresses")
+        if reason:  # the kind of address only: which private address a name points at is not the asker's to learn
+            raise Refused(f"the host resolves to a {reason} address; probes only go to public addresses")
 
 
 def literal_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

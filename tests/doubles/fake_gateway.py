@@ -1,6 +1,8 @@
 """Fake Huawei Cloud ModelArts prediction gateway (APIG, dispatcher, model and IAM answers) on real loopback sockets.
 
 One URL per scenario makes it answer like that layer would, or misbehave on the wire (slow, reset, huge, redirect, TLS).
+``Dripper`` answers too slowly on purpose: headers, body, chunks or a TLS handshake a byte at a time, or a body
+shorter than its Content-Length.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import ipaddress
+import itertools
 import json
 import re
 import shutil
@@ -35,8 +38,10 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
 __all__ = [
+    "DRIP_MODES",
     "SCENARIOS",
     "ConnectionTrap",
+    "Dripper",
     "FakeGateway",
     "ReceivedRequest",
     "closed_port",
@@ -789,6 +794,115 @@ class ConnectionTrap:
 
     def __enter__(self) -> ConnectionTrap:
         return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# -- a server that answers too slowly, a few bytes at a time ----------------------------------------------------------
+
+DRIP_MODES = ("headers", "body", "chunked", "sse", "short", "short-close", "handshake")
+_DRIP_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+_DRIP_BODY = json.dumps(OK_ANSWER).encode() + b" " * 200
+
+
+class Dripper:
+    """Answers every connection on 127.0.0.1 too slowly (``mode``), optionally over TLS (``tls=True``).
+
+    headers: the status line and headers, one byte per ``interval`` (they never end in time);
+    body: 200 and a Content-Length at once, then the body one byte per interval;
+    chunked: 200 with chunked transfer, then one one-byte chunk per interval, never the last chunk;
+    sse: a MaaS event stream (chunked ``data:`` frames, one per interval), never ``[DONE]``;
+    short: 200 with a Content-Length of 1000, 10 bytes of the body, then silence on an open connection;
+    short-close: the same, then the connection closes without the rest;
+    handshake: (plain TCP) the start of a TLS record, then one byte per interval: a TLS handshake that never ends.
+    Each connection gives up after ``duration`` seconds, so a probe that fails to cut it off still ends.
+    """
+
+    def __init__(self, mode: str, *, tls: bool = False, interval: float = 0.1, duration: float = 6.0) -> None:
+        if mode not in DRIP_MODES:
+            raise ValueError(f"unknown mode {mode!r}; known: {', '.join(DRIP_MODES)}")
+        self.mode, self.interval, self.duration = mode, interval, duration
+        self.ca_file: str | None = None
+        self.requests: list[bytes] = []
+        self._stopping = threading.Event()
+        self._context: ssl.SSLContext | None = None
+        self._tmpdir: str | None = None
+        if tls:
+            self._tmpdir = tempfile.mkdtemp(prefix="dripper-")
+            ca, cert, key, _ = _write_tls(Path(self._tmpdir), "valid")
+            self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._context.load_cert_chain(cert, key)
+            self.ca_file = str(ca)
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.port = self._sock.getsockname()[1]
+        self._conns: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="dripper", daemon=True).start()
+
+    def url(self, path: str = "/v1/infers/" + "0" * 36) -> str:
+        return f"{'https' if self._context else 'http'}://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._conns.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            conn.settimeout(5.0)
+            if self._context is not None:
+                conn = self._context.wrap_socket(conn, server_side=True)
+                self._conns.append(conn)
+            if self.mode != "handshake":
+                self.requests.append(conn.recv(65536))
+            self._drip(conn)
+        with contextlib.suppress(OSError):
+            conn.close()
+
+    def _drip(self, conn: socket.socket) -> None:
+        mode, ends = self.mode, time.monotonic() + self.duration
+        if mode == "headers":
+            pieces = (bytes([b]) for b in _DRIP_HEAD + b"X-Slow: " + b"a" * 100_000)
+        elif mode == "handshake":
+            pieces = (bytes([b]) for b in b"\x16\x03\x03\x40\x00" + b"\x02" * 16384)
+        elif mode == "body":
+            conn.sendall(_DRIP_HEAD + b"Content-Length: %d\r\n\r\n" % len(_DRIP_BODY))
+            pieces = (bytes([b]) for b in _DRIP_BODY)
+        elif mode in ("chunked", "sse"):
+            kind = b"text/event-stream" if mode == "sse" else b"application/json"
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n" % kind)
+            frame = b'data: {"object":"chat.completion.chunk","choices":[{"delta":{"content":"a"}}]}\n\n'
+            one = frame if mode == "sse" else b" "
+            pieces = itertools.repeat(b"%x\r\n%s\r\n" % (len(one), one))
+        else:  # short, short-close
+            conn.sendall(_DRIP_HEAD + b"Content-Length: 1000\r\n\r\n" + _DRIP_BODY[:10])
+            if mode == "short-close":
+                return
+            self._stopping.wait(self.duration)
+            return
+        for piece in pieces:
+            if self._stopping.wait(self.interval) or time.monotonic() > ends:
+                return
+            conn.sendall(piece)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._sock.close()
+        for conn in self._conns:
+            with contextlib.suppress(OSError, ValueError):
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+    def __enter__(self) -> Dripper:
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
