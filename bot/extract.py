@@ -128,7 +128,10 @@ _FAILURE = re.compile(
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
 _QUOTE_DEPTH = re.compile(r"(?:[ \t]{0,3}>)*")
-_QUOTED = re.compile(r'"([^"\n]{4,200})"|“([^”\n]{4,200})”|「([^」\n]{4,200})」')
+_QUOTED = re.compile(
+    r'"([^"\n]{4,200})"|“([^”\n]{4,200})”|「([^」\n]{4,200})」|‘([^’\n]{4,200})’'
+    r"|(?<![\w'])'([^'\n]{4,200})'(?![\w'])"  # single quotes that open and close a phrase, not "it's" or "users'"
+)
 _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3}$")
 """A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""
 _ALERT = re.compile(

@@ -250,7 +250,10 @@ class Matcher:
             generic = hit.words <= s.generic_words
             if generic and any(default_process(hit.message) in text for text in longer):
                 continue  # "API does not exist" inside the longer message found beside it
-            if not ev.context and (generic or hit.payload.fragment or playbook.needs_context or ev.foreign):
+            quoted = hit.words >= s.quoted_words and self._quoted(hit.message, ev)
+            if not ev.context and (
+                (generic and not quoted) or hit.payload.fragment or playbook.needs_context or ev.foreign
+            ):
                 continue
             if (generic or not ev.context) and not self._whole_message(hit.message, hit.window, ev):
                 continue  # "Bad request." inside "BadRequestError: ... 400 BAD_REQUEST" is not that error
@@ -349,6 +352,13 @@ class Matcher:
         if len(window.strip()) <= self.scoring.generic_line * len(message):
             return True
         return re.search(rf"\b{phrase}\b", window, re.IGNORECASE) is not None
+
+    def _quoted(self, message: str, ev: Evidence) -> bool:
+        """Is this known text quoted whole in the paste (not an HTTP reason phrase such as 'Request Entity Too Large')?"""
+        target = default_process(message)
+        if " ".join(re.findall(r"[a-z0-9]+", message.lower())) in _REASON_PHRASES:
+            return False
+        return any(fuzz.ratio(target, default_process(q)) >= self.scoring.explains_ratio for q in ev.quoted)
 
     def _explains(self, playbook: Playbook, message: str) -> bool:
         """Does ``playbook`` (or one of its variants) return this same message?"""

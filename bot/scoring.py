@@ -78,6 +78,10 @@ class Scoring:
     """A message of this many words or fewer ("Request entity too large") needs ModelArts context, and must be the
     error's whole message: an ``error_msg`` value, or a line at most ``generic_line`` times its length."""
     generic_line: float = 3.0
+    quoted_words: int = 3
+    """A known message of this many words or more, quoted whole, is the error even where nothing says ModelArts:
+    people copy the text they got ('Verify client certificate failed'); shorter ones ('Invalid token.') are too
+    common elsewhere."""
     explains_ratio: float = 90.0
     """A message this similar to a coded playbook's own text is that code's wording, not a second error."""
     phrase_ratio: float = 85.0
