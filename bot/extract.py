@@ -32,6 +32,10 @@ _CODE = re.compile(
     re.IGNORECASE,
 )
 """A code in any written form; ``wrapped`` is the status a wrapper appends (``InferHub.ModelArts.81111.429``)."""
+_BARE_MAAS = re.compile(r"(?<![\w.])81[01]\d\d(?![\w.])")
+_BARE_BEFORE = re.compile(r"(?i)(?:maas|code|error|errors|returns?|returned|got|gets?|错误码?|报|返回)\W{0,3}$")
+"""A MaaS gateway code written without its prefix (read only in a paste about MaaS, after words that say a code
+follows: ``MaaS 81010``, ``returns 81111``)."""
 _OCR_LETTERS = str.maketrans("1i|05", "lllos")
 """What OCR and look-alike letters make of a word: ``AP1G``, ``APIG`` and ``APlG`` all read ``aplg``."""
 _OCR_DIGITS = str.maketrans("OoIl|S", "001115")
@@ -41,10 +45,11 @@ _APIG_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in ("aplg", "
     "aplgw",
 }
 _IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}(?:InferHub\.)?$", re.IGNORECASE)
-_NUMBER = re.compile(r"(?<![\w.:/+-])[1-5]\d\d(?![\w.:/])")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.:/+-])[1-5]\d\d(?=s\b|(?![A-Za-z0-9_:/]|\.\d))")
+"""A three-digit number standing alone: Chinese characters may touch it (``返回403，``), a plural may follow (``401s``)."""
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back|gives?|giving|reports?|reported|throws?|threw|hit|hits|hitting)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|\bwith\s{1,2}an?\s{1,2}|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back|gives?|giving|reports?|reported|throws?|threw|hit|hits|hitting)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|\bwith\s{1,2}an?\s{1,2}|\bfail(?:s|ed|ing)?\s{1,3}with\s{1,2}(?:an?\s{1,2})?|\b(?:is|was)\s{1,2}an?\s{1,2}|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
     r"|\bupstream\s{1,3})$",
     re.IGNORECASE,
 )
@@ -217,7 +222,7 @@ def extract(paste: str | bytes) -> Evidence:
     own = _FOREIGN_URL.sub(" ", lower)  # "apig" in a GitHub search URL is not about ModelArts
     context = _mentions(own, set(_WORDS.findall(own)), _CONTEXT_WORDS, _CONTEXT_PHRASES)
     context = context and not _NOT_MODELARTS.search(lower)
-    hits = list(_codes(text))
+    hits = list(_codes(text, maas=_mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES)))
     succeeded = {hit.code for hit in hits if _SUCCESS.match(hit.message or "")}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))
@@ -333,7 +338,9 @@ def _number(prefix: str, written: str) -> str | None:
     return None
 
 
-def _codes(text: str):
+def _codes(text: str, maas: bool = False):
+    """Error codes in any written form; with ``maas`` (the paste is about MaaS), bare numbers of the 81xxx family
+    too (``MaaS 81010 on every call``), as the MaaS gateway's codes."""
     found = 0
     alerts = [(m.start(), m.group("resolved") is not None) for m in _ALERT.finditer(text)]
     for m in _CODE.finditer(text):
@@ -349,25 +356,34 @@ def _codes(text: str):
         exact = m.group("prefix") is not None and num == number
         strict = exact and m.group("sep") in (".", "_") and family_of(code) is not None
         found += 1
-        start = m.start()
-        # the code's line, clipped around it: a 100 KB one-line paste must not cost 100 KB per hit
-        line_start = max(text.rfind("\n", 0, start) + 1, start - LINE_REACH)
-        line_end = text.find("\n", start, start + LINE_REACH)
-        line = text[line_start : line_end if line_end >= 0 else min(len(text), start + LINE_REACH)]
-        wrapped = m.group("wrapped")
-        yield CodeHit(
-            code=code,
-            raw=m.group(0),
-            strict=strict,
-            in_body=_IN_BODY.search(text[max(0, start - 24) : start]) is not None,
-            start=start,
-            line=line,
-            status=int(wrapped) if wrapped else _nearest_status(text, line_start, line),
-            message=_message_in(line, start - line_start)
-            or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
-            resolved=_under_resolved_alert(alerts, start),
-            depth=_QUOTE_DEPTH.match(text, text.rfind("\n", 0, start) + 1).group(0).count(">"),
-        )
+        yield _hit(text, m.start(), m.group(0), code, strict, m.group("wrapped"), alerts)
+    for m in _BARE_MAAS.finditer(text) if maas else ():
+        if not _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "81003 thousand input tokens" is a number, not a code
+        if found >= MAX_CODE_HITS:
+            return
+        found += 1
+        yield _hit(text, m.start(), m.group(0), f"ModelArts.{m.group(0)}", False, None, alerts)
+
+
+def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str | None, alerts) -> CodeHit:
+    # the code's line, clipped around it: a 100 KB one-line paste must not cost 100 KB per hit
+    line_start = max(text.rfind("\n", 0, start) + 1, start - LINE_REACH)
+    line_end = text.find("\n", start, start + LINE_REACH)
+    line = text[line_start : line_end if line_end >= 0 else min(len(text), start + LINE_REACH)]
+    return CodeHit(
+        code=code,
+        raw=raw,
+        strict=strict,
+        in_body=_IN_BODY.search(text[max(0, start - 24) : start]) is not None,
+        start=start,
+        line=line,
+        status=int(wrapped) if wrapped else _nearest_status(text, line_start, line),
+        message=_message_in(line, start - line_start)
+        or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
+        resolved=_under_resolved_alert(alerts, start),
+        depth=_QUOTE_DEPTH.match(text, text.rfind("\n", 0, start) + 1).group(0).count(">"),
+    )
 
 
 def _under_resolved_alert(alerts: list[tuple[int, bool]], start: int) -> bool:

@@ -128,10 +128,12 @@ LONG_MESSAGE = 8
 
 
 def quotable(message: str) -> list[str]:
-    """A message, and for a long one each clause of five words or more (``SSL error in the backend service``)."""
+    """A message, and for a long one each clause of five words or more (``SSL error in the backend service``)
+    and its first clause from three words (``Backend service respond timeout``): what people quote of it."""
     parts = [message]
     if len(message.split()) >= LONG_MESSAGE:
-        parts += [c.strip() for c in _CLAUSE.split(message) if len(c.split()) >= 5 and c.strip() != message]
+        clauses = [c.strip() for c in _CLAUSE.split(message)]
+        parts += [c for i, c in enumerate(clauses) if len(c.split()) >= (3 if i == 0 else 5) and c != message]
     return parts
 
 

@@ -248,11 +248,11 @@ class Matcher:
         for hit in hits:
             playbook, variant = hit.payload.playbook, hit.payload.variant
             generic = hit.words <= s.generic_words
-            if generic and any(default_process(hit.message) in text for text in longer):
-                continue  # "API does not exist" inside the longer message found beside it
             quoted = hit.words >= s.quoted_words and self._quoted(hit.message, ev)
+            if generic and not quoted and any(default_process(hit.message) in text for text in longer):
+                continue  # "API does not exist" inside the longer message found beside it
             if not ev.context and (
-                (generic and not quoted) or hit.payload.fragment or playbook.needs_context or ev.foreign
+                ((generic or hit.payload.fragment) and not quoted) or playbook.needs_context or ev.foreign
             ):
                 continue
             if (generic or not ev.context) and not self._whole_message(hit.message, hit.window, ev):
@@ -358,7 +358,15 @@ class Matcher:
         target = default_process(message)
         if " ".join(re.findall(r"[a-z0-9]+", message.lower())) in _REASON_PHRASES:
             return False
-        return any(fuzz.ratio(target, default_process(q)) >= self.scoring.explains_ratio for q in ev.quoted)
+        head = message.rstrip(" .。").lower()
+        for quote in ev.quoted:
+            if fuzz.ratio(target, default_process(quote)) >= self.scoring.explains_ratio:
+                return True
+            if quote.lower().startswith(head) and quote[len(head) : len(head) + 1] in (":", "："):
+                return (
+                    True  # the message, then its details: 'Incorrect app authentication information: signature expired'
+                )
+        return False
 
     def _explains(self, playbook: Playbook, message: str) -> bool:
         """Does ``playbook`` (or one of its variants) return this same message?"""

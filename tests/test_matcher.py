@@ -223,7 +223,8 @@ CORPORA = [
     ("clients_final.jsonl", 0.97, 0.02),
     ("blind_described.jsonl", 0.93, 0.02),
     ("described_sealed.jsonl", 0.9, 0.02),
-    ("described_final.jsonl", 0.9, 0.03),
+    ("described_final.jsonl", 0.93, 0.03),
+    ("described_third.jsonl", 0.92, 0.04),
 ]
 
 
