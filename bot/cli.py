@@ -11,6 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from bot import __version__
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
@@ -23,7 +24,9 @@ from bot.triage import triage
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    prog = "modelarts-triage" if Path(sys.argv[0]).name == "modelarts-triage" else "python -m bot"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"modelarts-triage {__version__}")
     sub = parser.add_subparsers(dest="command")
 
     def playbooks_option(p: argparse.ArgumentParser) -> None:

@@ -50,10 +50,13 @@ class Candidate:
     def steps(self) -> tuple[str, ...]:
         return self.variant.steps if self.variant else self.playbook.steps
 
-    def zh(self) -> tuple[str | None, str | None]:
-        """Chinese title and cause, where the playbook has them."""
-        source = self.variant if self.variant and self.variant.cause_zh else self.playbook
-        return source.title_zh, source.cause_zh
+    def localised(self, lang: str) -> tuple[str, str, tuple[str, ...]]:
+        """Title, cause and steps in ``lang``: Chinese (``zh``) where the playbook or variant has it, else English."""
+        source = self.variant or self.playbook
+        if lang != "zh":
+            return source.title, source.cause, source.steps
+        steps = source.steps_zh if len(source.steps_zh) == len(source.steps) else source.steps
+        return source.title_zh or source.title, source.cause_zh or source.cause, steps
 
     def route(self, seen: Route | None) -> Route:
         """The call path to draw: the hop's own route, else the one the paste came by (classic by default)."""

@@ -13,8 +13,12 @@ from bot.message_index import MessageIndex
 from bot.playbook import SYMPTOM_OPTIONS, Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
 from bot.vocabulary import family_of
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "playbooks"
-"""The playbooks shipped with the bot."""
+SHIPPED_DIR = (
+    Path(__file__).resolve().parent / "playbooks"
+    if (Path(__file__).resolve().parent / "playbooks").is_dir()
+    else Path(__file__).resolve().parent.parent / "playbooks"
+)
+"""The playbooks shipped with the bot: ``bot/playbooks`` when installed, the top-level ``playbooks/`` in a checkout."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """``python -m bot lint``: checks a knowledge base the way CI, editors and hot reload need.
 
 Schema and YAML errors, every example resolving to its own playbook (and variant) with a
-margin over the runner-up, no counterexample resolving to its playbook, no duplicate codes.
+margin over the runner-up, no counterexample resolving to its playbook, no duplicate codes, and
+Chinese for every title, cause and step.
 Each problem names file and line.
 """
 
@@ -22,7 +23,25 @@ def lint(folder: Path | str | None = None) -> tuple[list[PlaybookError], int]:
         kb = KnowledgeBase.load(folder)
     except PlaybookLoadError as exc:
         return exc.errors, 0
-    return check_examples(kb)
+    errors, checked = check_examples(kb)
+    return check_translations(kb) + errors, checked
+
+
+def check_translations(kb: KnowledgeBase) -> list[PlaybookError]:
+    """Every playbook, and every variant, speaks Chinese too: a title, a cause and each step (a Chinese paste
+    gets its whole answer in Chinese)."""
+    errors = []
+    for playbook in kb.playbooks.values():
+        text = (kb.root / playbook.path).read_text(encoding="utf-8")
+        sources = [([], playbook), *((["variants", i], v) for i, v in enumerate(playbook.variants))]
+        for where, source in sources:
+            missing = [f for f in ("title_zh", "cause_zh") if not getattr(source, f)]
+            if len(source.steps_zh) != len(source.steps):
+                missing.append(f"steps_zh ({len(source.steps_zh)} of {len(source.steps)} steps)")
+            if missing:
+                name = f"variant {source.id}" if where else "playbook"
+                errors.append(PlaybookError(playbook.path, line_of(text, where), f"{name} lacks {', '.join(missing)}"))
+    return errors
 
 
 def check_examples(kb: KnowledgeBase) -> tuple[list[PlaybookError], int]:

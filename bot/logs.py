@@ -1,4 +1,8 @@
-"""Logging: one JSON object per line on stderr, every message passed through the secret filter."""
+"""Logging: one JSON object per line on stderr, every message passed through the secret filter.
+
+A record may carry structured fields (``extra={"fields": {...}}``): they become keys of its object. They are
+facts the code chose (ids, names, numbers), never text from a paste; string values are masked all the same.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,9 @@ class RedactingFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.msg, record.args = mask(message), None
+        fields = getattr(record, "fields", None)
+        if fields:
+            record.fields = {k: mask(v) if isinstance(v, str) else v for k, v in fields.items()}
         if record.exc_text:
             record.exc_text = mask(record.exc_text)
         return True
@@ -38,6 +45,7 @@ class JsonFormatter(logging.Formatter):
         rid = request_id.get()
         if rid:
             entry["request_id"] = rid
+        entry.update(getattr(record, "fields", None) or {})
         if record.exc_text:
             entry["exc"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)

@@ -22,7 +22,11 @@ try:  # the C loader is several times faster; fall back where libyaml is missing
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "playbooks" / "schema.json"
+SCHEMA_PATH = (
+    Path(__file__).resolve().parent / "playbooks" / "schema.json"  # installed: bot/playbooks
+    if (Path(__file__).resolve().parent / "playbooks").is_dir()
+    else Path(__file__).resolve().parent.parent / "playbooks" / "schema.json"  # a checkout: the top-level playbooks/
+)
 
 
 @dataclass(frozen=True)

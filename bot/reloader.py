@@ -1,8 +1,8 @@
 """Playbooks that reload without a restart: on a file change (polled) or on demand (SIGHUP).
 
 A change is checked as ``lint`` checks it (schema, patterns RE2 can run, every example resolving to
-its playbook, no counterexample to it); a change that fails is refused with each problem's file and
-line in the log, and the bot keeps answering from the last good knowledge base.
+its playbook, no counterexample to it, Chinese for every step); a change that fails is refused with
+each problem's file and line in the log, and the bot keeps answering from the last good knowledge base.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.knowledge import SHIPPED_DIR, KnowledgeBase
-from bot.lint import check_examples
+from bot.lint import check_examples, check_translations
 from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
 
@@ -52,7 +52,7 @@ class LiveKnowledge:
             self._stamp = fingerprint(self.folder)
             try:
                 kb = KnowledgeBase.load(self.folder)
-                errors, _ = check_examples(kb)
+                errors = check_translations(kb) + check_examples(kb)[0]
             except PlaybookLoadError as exc:
                 errors = exc.errors
             if errors:

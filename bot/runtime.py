@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
+from bot.channels import ChannelsError, load_channels
 from bot.intake import Intake
 from bot.metrics import Metrics
 from bot.probe.desk import build_probes
@@ -32,7 +34,7 @@ from bot.slack.responder import Responder
 from bot.slack.socket import TimedSocketModeHandler
 from bot.slack.web import ops_wsgi, slack_wsgi
 from bot.store import Store
-from bot.store.factory import open_store
+from bot.store.factory import StoreUnavailableError, open_store, verify_writable
 from bot.workpool import WorkPool
 
 log = logging.getLogger(__name__)
@@ -100,11 +102,18 @@ def build_runtime(settings: Settings, store: Store | None = None, resolver: Reso
     if store is None:
         try:
             store = open_store(settings.state_url, on_error=_store_errors(metrics))
-        except ValueError as exc:
+            verify_writable(store, settings.state_url)
+        except (ValueError, StoreUnavailableError) as exc:
             raise SettingsError(str(exc)) from None
+        except (OSError, sqlite3.Error, RuntimeError) as exc:  # the SQLite file cannot be created or opened
+            raise SettingsError(f"STATE_URL: the store cannot be opened ({type(exc).__name__}: {exc})") from None
     probes = build_probes(settings, knowledge, store, resolver)
     pool = WorkPool(settings.server.workers, name="reply")
-    responder = Responder(knowledge, store, probes, metrics)
+    try:
+        channels = load_channels(settings.channels_file)
+    except ChannelsError as exc:
+        raise SettingsError(f"CHANNELS_FILE: {exc}") from None
+    responder = Responder(knowledge, store, probes, metrics, channels)
     client = make_client(settings.slack.bot_token, settings.slack.api_url)
     intake = Intake(
         store, pool, lambda job: responder.work(client, job), metrics, settings.intake, settings.server.workers
@@ -121,6 +130,7 @@ def build_runtime(settings: Settings, store: Store | None = None, resolver: Reso
             f"Slack could not be reached to check SLACK_BOT_TOKEN ({type(exc).__name__}: {exc}); "
             "check the network and SLACK_API_URL if you set it."
         ) from None
+    metrics.count_inbox(store.backlog)
     intake.start()
     return Runtime(app, responder, intake, pool, store, knowledge, metrics)
 

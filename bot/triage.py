@@ -3,7 +3,7 @@
 ``triage()`` masks credentials, diagnoses the paste, recognises a prediction URL and the registered
 service behind it, decides whether to offer a live probe (only to someone the probe policy would
 admit: its dry run, nothing counted), and settles the outcome: answer, recognised URL, probe at
-once, or stay silent. It returns a frozen ``Triage``; posting, storing and probing are the caller's.
+once, help (when asked for it), or stay silent. It returns a frozen ``Triage``; posting, storing and probing are the caller's.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.extract import Evidence, PredictionUrl
 from bot.findings import Diagnosis
+from bot.guide import Guide, asks_for_help, guide
 from bot.matcher import Matcher
 from bot.probe.policy import ProbePolicy
 from bot.probe.registry import Service
@@ -35,6 +36,8 @@ class Outcome(StrEnum):
     """A registered service named by URL, with automatic probes on: probe it at once."""
     SILENT = "silent"
     """Nothing the bot should answer unprompted."""
+    HELP = "help"
+    """The bot was asked for help: what to paste, the commands, what can be probed."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Triage:
     outcome: Outcome
     gap: bool
     """Worth a playbook author's look: error-shaped, about ModelArts (or asked for), and not answered."""
+    guide: Guide | None = None
+    """For a request for help: what this deployment offers."""
 
     @property
     def evidence(self) -> Evidence:
@@ -63,6 +68,15 @@ class Triage:
     @property
     def route(self) -> Route:
         return self.diagnosis.route
+
+    @property
+    def lang(self) -> str:
+        """The poster's language (``en`` or ``zh``), judged by the human words around the error."""
+        return self.diagnosis.evidence.lang
+
+    @property
+    def confidence(self) -> float | None:
+        return self.diagnosis.best.confidence if self.diagnosis.matched else None
 
     @property
     def playbook(self) -> str | None:
@@ -87,20 +101,28 @@ def triage(
     user: str | None = None,
     channel: str | None = None,
     masked: tuple[str, ...] = (),
+    unprompted: bool = True,
+    auto_probe: bool | None = None,
 ) -> Triage:
     """Decide what to do with ``text``; ``addressed`` when the bot was mentioned or messaged directly.
 
     ``masked``: kinds of credential already masked out of ``text`` (at intake), reported with any found here.
+    ``unprompted``: whether the bot may answer where it was not addressed (a channel may want mentions only);
+    ``auto_probe``: probe a registered service at once (None: as the probe settings say).
     """
     cleaned = redact(text)
     diagnosis = matcher.diagnose(cleaned.text)
+    if addressed and asks_for_help(cleaned.text):
+        return Triage(
+            diagnosis, cleaned.text, masked + cleaned.kinds, None, None, None, Outcome.HELP, False, guide(policy)
+        )
     url = None if diagnosis.matched else next((u for u in diagnosis.evidence.urls if u.service_id), None)
     service = policy.registry.for_url(url.url, url.service_id) if url and policy else None
     may_probe = policy is not None and policy.allowed(user, channel).refusal is None
     probe = _probe_offer(cleaned.text, diagnosis, policy) if may_probe else None
-    if not (diagnosis.matched or addressed or url):
+    if (not addressed and not unprompted) or not (diagnosis.matched or addressed or url):
         outcome = Outcome.SILENT
-    elif service is not None and may_probe and policy.auto_probe:
+    elif service is not None and may_probe and (policy.auto_probe if auto_probe is None else auto_probe):
         outcome = Outcome.AUTO_PROBE
     elif url is not None:
         outcome = Outcome.RECOGNISED_URL

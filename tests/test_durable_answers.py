@@ -48,7 +48,7 @@ def test_a_connection_dropped_after_slack_posted_gives_no_second_answer(chat):
     (looked,) = chat.api.calls_to("conversations.replies")
     assert looked.body["ts"] == "1700000101.000100"
     helpful = chat.click(answer, "feedback_helpful")  # the answer found again is the bot's own: its buttons work
-    assert helpful is not None and "Thanks" in helpful.shown
+    assert helpful is not None and "1 found this helpful" in helpful.shown
 
 
 def test_giving_up_after_the_last_attempt_is_logged_and_counted(chat_factory, caplog):
@@ -83,7 +83,7 @@ def test_a_full_sqlite_disk_degrades_visibly_and_still_answers(chat_factory, tmp
     ready, detail = chat.runtime.ready()
     assert ready and detail["store"].startswith("degraded")
     metrics = chat.runtime.metrics.exposition()[0].decode()
-    assert "bot_store_errors_total{op=" in metrics
+    assert "modelarts_triage_store_errors_total{op=" in metrics
     assert caplog.text.count("state store failed") == 1  # one line for the outage, not one per call
 
 

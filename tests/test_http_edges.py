@@ -214,7 +214,7 @@ def test_slack_requests_still_get_through_and_their_acks_are_timed(bot):
     bot.settle()
     assert bot.api.wait_for("chat.postMessage", timeout=10)[0].body["thread_ts"] == "9.5"
     metrics = requests.get(bot.base + "/metrics", timeout=5).text
-    assert "bot_ack_seconds_count 3.0" in metrics
+    assert "modelarts_triage_ack_seconds_count 3.0" in metrics
 
 
 # -- methods ---------------------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ import requests
 
 from bot.knowledge import SHIPPED_DIR, KnowledgeBase
 from bot.logs import setup_logging
+from bot.metrics import metrics_table
 from bot.reloader import LiveKnowledge
+from bot.settings import settings_table
 from bot.store import Gap, Vote
 from bot.store.memory import MemoryStore
 from bot.store.redis import RedisStore
@@ -43,17 +45,30 @@ def test_health_readiness_and_metrics(bot):
     post_event(bot.events, message_event("lunch?"))
     bot.settle()
     metrics = requests.get(bot.base + "/metrics", timeout=5).text
-    assert 'bot_answers_total{playbook="APIG.0201"} 1.0' in metrics
-    assert "bot_duplicates_dropped_total 1.0" in metrics and "bot_silences_total 1.0" in metrics
-    assert 'bot_events_total{kind="message"} 3.0' in metrics
-    assert "bot_ack_seconds_count 3.0" in metrics and "bot_reply_seconds_count 1.0" in metrics
+    assert 'modelarts_triage_answers_total{playbook="APIG.0201"} 1.0' in metrics
+    assert (
+        "modelarts_triage_duplicates_dropped_total 1.0" in metrics and "modelarts_triage_silences_total 1.0" in metrics
+    )
+    assert 'modelarts_triage_events_total{kind="message"} 3.0' in metrics
+    assert "modelarts_triage_ack_seconds_count 3.0" in metrics and "modelarts_triage_reply_seconds_count 1.0" in metrics
+    assert "modelarts_triage_inbox_jobs 0.0" in metrics
+    series = {line.split("{")[0].split(" ")[0] for line in metrics.splitlines() if line and not line.startswith("#")}
+    assert {s.split("_")[0] for s in series} == {"modelarts", "process", "python"}, series
+    assert all(s.startswith(("modelarts_triage_", "process_", "python_")) for s in series)
+    assert not [s for s in series if s.endswith("_created")]
+    assert any(s.startswith("process_resident_memory") for s in series)
+
+
+def test_the_readme_documents_every_metric():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert metrics_table() in readme
 
 
 def test_slack_api_errors_are_counted(chat):
     chat.api.script("chat.postMessage", Scripted.not_ok("channel_not_found"))
     chat.say(PASTE)
     metrics = chat.runtime.metrics.exposition()[0].decode()
-    assert 'bot_slack_api_errors_total{error="channel_not_found"} 1.0' in metrics
+    assert 'modelarts_triage_slack_api_errors_total{error="channel_not_found"} 1.0' in metrics
 
 
 def test_redis_down_degrades_but_the_bot_still_answers_once(bot_factory):
@@ -264,3 +279,8 @@ def test_playbook_watch_survives_any_error_and_keeps_watching(tmp_path, monkeypa
             assert live().kb.get("APIG.0201").title == "Second"
         finally:
             live.stop()
+
+
+def test_the_readme_documents_every_setting():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme

@@ -25,6 +25,10 @@ messages: ["A very particular test message, with a comma"]
 cause: Something specific went wrong in the test.
 steps:
   - Do the first thing.
+title_zh: 测试用的剧本
+cause_zh: 测试中出了一个具体的问题。
+steps_zh:
+  - 先做第一件事。
 examples:
   - '{"error_code":"APIG.0999","error_msg":"A very particular test message, with a comma"}'
 counterexamples:
@@ -79,10 +83,10 @@ def test_a_good_playbook_lints_clean(tmp_path):
         ("APIG.0999.yaml", GOOD.replace("http_status: [400]", "http_status: [400, loud]"), 4, "must be integer"),
         ("APIG.0999.yaml", GOOD.replace("layer: apig", "layer: gateway"), 3, "layer must be one of"),
         ("APIG.0999.yaml", GOOD.replace("steps:\n  - Do the first thing.\n", ""), 1, "must contain ['steps']"),
-        ("APIG.0999.yaml", GOOD + "symptoms: ['(unclosed']\n", 13, "bad symptom regex: missing )"),
-        ("APIG.0999.yaml", GOOD + "symptoms: ['\\bfoo(?!bar)']\n", 13, "no lookaround"),
+        ("APIG.0999.yaml", GOOD + "symptoms: ['(unclosed']\n", 17, "bad symptom regex: missing )"),
+        ("APIG.0999.yaml", GOOD + "symptoms: ['\\bfoo(?!bar)']\n", 17, "no lookaround"),
         ("APIG.0998.yaml", GOOD, 1, "file must be named APIG.0999.yaml"),
-        ("APIG.0999.yaml", GOOD + "related: [APIG.0000]\n", 13, "related code APIG.0000 has no playbook"),
+        ("APIG.0999.yaml", GOOD + "related: [APIG.0000]\n", 17, "related code APIG.0000 has no playbook"),
     ],
 )
 def test_malformed_playbook_names_file_and_line(tmp_path, name, text, line, words):
@@ -121,6 +125,10 @@ messages: ["A very particular test message, with a comma"]
 cause: Something specific went wrong in the test.
 steps:
   - Do the first thing.
+title_zh: 测试用的剧本
+cause_zh: 测试中出了一个具体的问题。
+steps_zh:
+  - 先做第一件事。
 examples:
   - 'APIG.0999 A very particular test message, with a comma'
   - '413 {"error_code":"APIG.0201","error_msg":"Request entity too large"}'
@@ -136,11 +144,23 @@ def test_lint_reports_examples_that_resolve_elsewhere_and_counterexamples_that_m
     errors, _ = lint(tmp_path)
     found = sorted((e.path, e.line, e.message.split(" (")[0]) for e in errors)
     assert found == [
-        ("APIG.0999.yaml", 10, "example resolves to APIG.0201 instead"),
-        ("APIG.0999.yaml", 12, "counterexample resolves to this playbook"),
+        ("APIG.0999.yaml", 14, "example resolves to APIG.0201 instead"),
+        ("APIG.0999.yaml", 16, "counterexample resolves to this playbook"),
     ]
 
 
 def test_folder_without_playbooks_is_an_error(tmp_path):
     with pytest.raises(PlaybookLoadError, match="no playbooks"):
         KnowledgeBase.load(tmp_path)
+
+
+def test_lint_wants_chinese_for_every_title_cause_and_step(tmp_path):
+    write(
+        tmp_path,
+        "APIG.0999.yaml",
+        GOOD.replace("steps_zh:\n  - 先做第一件事。\n", "").replace("title_zh: 测试用的剧本\n", ""),
+    )
+    errors, _ = lint(tmp_path)
+    assert [(e.path, e.line, e.message) for e in errors] == [
+        ("APIG.0999.yaml", 1, "playbook lacks title_zh, steps_zh (0 of 1 steps)")
+    ]

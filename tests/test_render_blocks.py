@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bot.slack.blocks import esc, render_answer, render_feedback_done
+from bot.guide import Guide
+from bot.slack.blocks import ALL_STEPS_UP_TO, FIRST_STEPS, esc, render_answer, render_help, render_home, render_votes
 from bot.slack.protocol import BUTTON_VALUE_LIMIT, MAX_BLOCKS, SECTION_LIMIT, button_value, paste_of
 from tests.golden_cases import CASES, check_golden
 
@@ -50,8 +51,43 @@ def test_button_values_round_trip_and_refuse_what_the_bot_did_not_issue():
         button_value("not-a-ts")
 
 
-def test_feedback_replaces_only_the_buttons(matcher):
+def test_votes_show_their_counts_and_the_buttons_stay_for_everyone(matcher):
     blocks = render_answer(matcher.diagnose(CASES["apig-0201-body-too-large"]), paste_ts=PASTE_TS).blocks
-    done = render_feedback_done(blocks, "U9", helpful=True)
-    assert len(done) == len(blocks)
-    assert done[:-1] == blocks[:-1] and done[-1]["type"] == "context" and "<@U9>" in json.dumps(done[-1])
+    voted = render_votes(blocks, up=2, down=1, lang="en")
+    again = render_votes(voted, up=3, down=1, lang="en")
+    assert [b for b in again if b.get("block_id") != "votes"] == blocks  # nothing else changed, buttons included
+    counts = [b for b in again if b.get("block_id") == "votes"]
+    assert len(counts) == 1 and "3 found this helpful · 1 did not" in json.dumps(counts, ensure_ascii=False)
+    assert again.index(counts[0]) == next(i for i, b in enumerate(again) if b.get("block_id") == "feedback") + 1
+
+
+def test_a_long_fix_shows_its_first_steps_and_a_button_for_the_rest(matcher):
+    for paste in CASES.values():
+        d = matcher.diagnose(paste)
+        if not d.matched:
+            continue
+        steps = d.best.localised(d.evidence.lang)[2]
+        message = render_answer(d, paste_ts=PASTE_TS)
+        shown = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
+        more = [e for b in message.blocks for e in b.get("elements", []) if e.get("action_id") == "show_steps"]
+        if len(steps) <= ALL_STEPS_UP_TO:
+            assert more == [] and all(esc(step)[:60] in shown for step in steps)
+        else:
+            assert all(esc(step)[:60] in shown for step in steps[:FIRST_STEPS])
+            assert esc(steps[FIRST_STEPS])[:60] not in shown
+            assert len(more) == 1 and str(len(steps)) in json.dumps(more, ensure_ascii=False)
+
+
+GUIDE = Guide(("gw-auth", "ocr-prod"), True, (), ("C0PROBES",), (3, 60), False)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_help_golden(lang):
+    message = render_help(GUIDE, lang)
+    rendered = json.dumps({"text": message.text, "blocks": message.blocks}, ensure_ascii=False, indent=2)
+    check_golden(f"blocks/help-{lang}.json", rendered + "\n")
+
+
+def test_home_view_golden():
+    view = render_home(GUIDE, answers=42, votes=10, helpful_rate=0.8, top=[("APIG.0201", 12), ("ModelArts.4503", 7)])
+    check_golden("blocks/home.json", json.dumps(view, ensure_ascii=False, indent=2) + "\n")

@@ -22,6 +22,8 @@ def test_json_rendering(matcher, name):
     check_golden(f"json/{name}.json", rendered + "\n")
 
 
-def test_chinese_paste_gets_the_chinese_cause_too(matcher):
+def test_a_chinese_paste_gets_its_title_cause_and_steps_in_chinese(matcher):
     text = render_text(matcher.diagnose(CASES["zh-apig-0301-decrypt"]))
-    assert "原因: " in text and "Cause: " in text
+    assert "原因: " in text and "处理步骤:" in text and "Cause: " not in text and "Fix:" not in text
+    title, _, steps = matcher.diagnose(CASES["zh-apig-0301-decrypt"]).best.localised("zh")
+    assert title in text and all(step[:20] in text for step in steps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,6 +19,10 @@ from tests.doubles.slack_requests import SECRET, message_event, post_event
 
 ROOT = Path(__file__).resolve().parent.parent
 PASTE = '{"error_code":"ModelArts.4206","error_msg":"Excessive number of requests to svc."}'
+PASTE_SECRET = (
+    "X-Auth-Token: MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBglghkgBZQMEAgEwggKXBgkqhkiG9w0BBwGgggKI\n"
+    '413 {"error_code":"APIG.0201","error_msg":"Request entity too large"}'
+)
 
 
 def free_port() -> int:
@@ -105,7 +110,7 @@ def test_socket_mode_worker_answers_an_envelope_and_serves_health(slack_api, tmp
         assert len(slack_api.calls_to("chat.postMessage")) == 1
         ready = requests.get(f"http://127.0.0.1:{health}/readyz", timeout=5).json()
         assert ready["slack"] == "connected" and ready["ready"] is True
-        assert "bot_events_total" in requests.get(f"http://127.0.0.1:{health}/metrics", timeout=5).text
+        assert "modelarts_triage_events_total" in requests.get(f"http://127.0.0.1:{health}/metrics", timeout=5).text
     finally:
         stop(proc)
         sm.stop()
@@ -137,3 +142,47 @@ def test_a_token_slack_refuses_stops_the_start(slack_api):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert "Could not sign in to Slack with SLACK_BOT_TOKEN" in err.decode() and "invalid_auth" in err.decode()
+
+
+@pytest.mark.parametrize("state", ["redis://127.0.0.1:{port}/0", "sqlite:///{tmp}/ro/state.sqlite3"])
+def test_a_state_store_that_cannot_be_written_stops_the_start_naming_state_url(slack_api, tmp_path, state):
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    (readonly / "state.sqlite3").write_text("not a database")  # what a broken volume looks like to SQLite
+    url = state.format(port=free_port(), tmp=tmp_path)
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack_api.url,
+           "STATE_URL": url}  # fmt: skip
+    started = time.monotonic()
+    proc = start(["serve", "--http", "--port", str(free_port())], env)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and time.monotonic() - started < 10
+    assert "STATE_URL" in err.decode() and "Traceback" not in err.decode()
+
+
+def test_a_slack_that_cannot_be_reached_is_not_called_a_bad_token():
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "STATE_URL": "memory://",
+           "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/"}  # fmt: skip
+    proc = start(["serve", "--http", "--port", str(free_port())], env)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert "Slack could not be reached" in err.decode() and "Could not sign in" not in err.decode()
+
+
+def test_a_normal_start_logs_no_warning_and_an_answered_paste_logs_one_structured_line(slack_api, tmp_path):
+    port = free_port()
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
+           "STATE_URL": f"sqlite:///{tmp_path}/s.sqlite3"}  # fmt: skip
+    proc = start(["serve", "--http", "--port", str(port)], env)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
+        post_event(f"http://127.0.0.1:{port}/slack/events", message_event(PASTE_SECRET, ts="1700000900.000100"))
+        slack_api.wait_for("chat.postMessage", timeout=10)
+        time.sleep(0.3)
+    finally:
+        err = stop(proc)
+    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert not [r for r in records if r["level"] in ("warning", "error", "critical")], records
+    (handled,) = [r for r in records if r.get("event") == "paste"]
+    assert handled["outcome"] == "answer" and handled["playbook"] == "APIG.0201" and handled["channel"] == "C1"
+    assert {"variant", "confidence", "latency_ms", "lang"} <= set(handled)
+    assert "Request entity too large" not in err and "MIIEhQYJKoZ" not in err  # never the paste's text

@@ -110,14 +110,20 @@ def test_a_mention_or_dm_without_an_error_still_gets_an_answer(chat):
     assert all("could not find a known ModelArts" in a.text for a in (mentioned, direct))
 
 
-def test_feedback_is_recorded_once_per_user_and_buttons_become_a_thank_you(chat):
+def test_one_vote_per_user_the_buttons_stay_the_counts_show_and_only_the_voter_is_thanked(chat):
     answer = chat.say(PASTE_413)
-    for user, action in (("U1", "feedback_helpful"), ("U1", "feedback_unhelpful"), ("U2", "feedback_helpful")):
-        thanked = chat.click(answer, action, user=user)  # each clicks the answer as they saw it, buttons and all
-    votes = sorted((v.user, v.helpful, v.playbook, v.variant) for v in chat.store.votes())
-    assert votes == [("U1", False, "APIG.0201", "body-too-large"), ("U2", True, "APIG.0201", "body-too-large")]
-    assert thanked.ts == answer.ts
-    assert "Thanks <@U2>" in thanked.shown and "feedback_helpful" not in thanked.shown
+    clicks = (("U1", "feedback_helpful"), ("U1", "feedback_unhelpful"), ("U2", "feedback_helpful"),
+              ("U3", "feedback_unhelpful"))  # fmt: skip
+    for user, action in clicks:
+        now = chat.click(answer, action, user=user)  # each clicks the answer as they saw it, buttons and all
+    votes = sorted((v.user, v.helpful) for v in chat.store.votes())
+    assert votes == [("U1", False), ("U2", True), ("U3", False)]
+    assert now.ts == answer.ts
+    assert now.button("feedback_helpful") and now.button("feedback_unhelpful")  # still there for the next person
+    assert "1 found this helpful · 2 did not" in now.shown
+    thanks = chat.whispers()
+    assert [w.to for w in thanks] == ["U1", "U1", "U2", "U3"] and "not helpful" in thanks[1].text
+    assert [g.kind for g in chat.store.gaps()] == ["unhelpful"]  # U3's first vote sent the paste to the review
 
 
 def test_a_huge_paste_still_produces_a_valid_message(chat):

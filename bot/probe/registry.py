@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 
 import fastjsonschema
 
+from bot.admin_file import FileProblem, load_yaml, read_bounded
 from bot.playbook import line_of
-from bot.probe.admin_file import FileProblem, load_yaml, read_bounded
 from bot.probe.inline_secrets import inline_secrets, secret_name
 
 SCHEMA_PATH = Path(__file__).with_name("services.schema.json")

@@ -1,24 +1,23 @@
-"""Diagnosis as plain text for a terminal: the console mode and ``diagnose`` without flags."""
+"""Diagnosis as plain text for a terminal: the console mode and ``diagnose`` without flags, in the poster's language."""
 
 from __future__ import annotations
 
 import textwrap
 
 from bot.findings import Diagnosis
+from bot.guide import Guide
 from bot.probe.result import ProbeResult
+from bot.render.help import help_lines
+from bot.render.words import word
 from bot.triage import Outcome, Triage
 from bot.vocabulary import Layer, Route, Verdict
 
-ASK_BETTER = (
-    "Paste the whole response: the HTTP status line and the JSON body (`error_code`, `error_msg`), "
-    "the full traceback, or the prediction URL you call."
-)
-"""What to paste instead, when nothing matched well, in every rendering."""
-
 
 def render_triage_text(t: Triage, width: int = 100) -> str:
-    """What the bot would answer, as text: the diagnosis, or what it recognised in a bare prediction URL."""
-    if t.outcome in (Outcome.RECOGNISED_URL, Outcome.AUTO_PROBE):
+    """What the bot would answer, as text: the diagnosis, what it recognised in a bare prediction URL, or help."""
+    if t.outcome is Outcome.HELP:
+        out = [render_help_text(t.guide, t.lang)]
+    elif t.outcome in (Outcome.RECOGNISED_URL, Outcome.AUTO_PROBE):
         out = [_recognised(t)]
     else:
         out = [render_text(t.diagnosis, width)]
@@ -44,41 +43,45 @@ def _recognised(t: Triage) -> str:
 
 
 def render_text(d: Diagnosis, width: int = 100) -> str:
-    best = d.best
+    """A diagnosis as text, in the poster's language."""
+    best, lang = d.best, d.evidence.lang
     if best is None:
-        return "No known ModelArts prediction error found.\n" + ASK_BETTER + "\n"
+        return word("unsure_text", lang) + "\n" + word("ask_better", lang) + "\n"
     out = []
     if not d.matched:
-        out.append("Not sure this is a ModelArts prediction error. Closest match:")
-    head = best.code or best.playbook.code
-    title_zh, cause_zh = best.zh()
-    zh = d.evidence.lang == "zh"
-    title = f"{best.title} ({title_zh})" if zh and title_zh else best.title
-    out.append(f"{head} · {best.layer.display} · {title}")
-    out.append(f"path: {hop_path(d.route, best.layer)}")
-    out.append(f"confidence {best.confidence:.2f} - {best.why}")
+        out.append(word("not_sure", lang))
+    title, cause, steps = best.localised(lang)
+    out.append(f"{best.code or best.playbook.code} · {best.layer.display} · {title}")
+    out.append(f"{word('path', lang)}: {hop_path(d.route, best.layer)}")
+    out.append(f"{word('confidence', lang)} {best.confidence:.2f} - {best.why}")
     out.append("")
-    out.append(_wrap("Cause: " + best.cause, width))
-    if zh and cause_zh:
-        out.append(_wrap("原因: " + cause_zh, width))
-    out.append("Fix:")
-    for n, step in enumerate(best.steps, 1):
+    out.append(_wrap(f"{word('cause', lang)}: {cause}", width))
+    out.append(f"{word('fix', lang)}:")
+    for n, step in enumerate(steps, 1):
         out.append(_wrap(f"{n}. {step}", width, indent="   "))
     if best.variant is None and best.playbook.variants:
-        out.append("Which one is it? The status and message tell the cases apart:")
+        out.append(word("which", lang))
         for v in best.playbook.variants:
             message = f" '{v.messages[0]}'" if v.messages else ""
-            out.append(f"  - {'/'.join(map(str, v.http_status)) or 'any status'}{message}: {v.title}")
+            statuses = "/".join(map(str, v.http_status)) or word("any_status", lang)
+            out.append(f"  - {statuses}{message}: {(v.title_zh if lang == 'zh' else None) or v.title}")
     if best.playbook.links:
-        out.append("Links:")
+        out.append(f"{word('links', lang)}:")
         out.extend(f"  - {title}: {url}" for title, url in best.playbook.links)
     if d.others:
-        out.append("Also in this paste: " + ", ".join(f"{c.playbook.code} ({c.title})" for c in d.others))
+        out.append(
+            f"{word('also', lang)}: " + ", ".join(f"{c.playbook.code} ({c.localised(lang)[0]})" for c in d.others)
+        )
     if d.evidence.truncated:
-        out.append("(the paste was long; only its beginning was read)")
+        out.append(word("truncated", lang).removeprefix(":scissors: "))
     if not d.matched:
-        out.append(ASK_BETTER)
+        out.append(word("ask_better", lang))
     return "\n".join(out) + "\n"
+
+
+def render_help_text(guide: Guide, lang: str) -> str:
+    """The help, as text."""
+    return "\n".join(help_lines(guide, lang, markup=False)) + "\n"
 
 
 def _wrap(text: str, width: int, indent: str = "  ") -> str:

@@ -21,9 +21,11 @@ from slack_sdk.models.blocks import (
 
 from bot.extract import PredictionUrl
 from bot.findings import Candidate, Diagnosis
+from bot.guide import Guide
 from bot.probe.result import ProbeResult
 from bot.redact import mask
-from bot.render.text import ASK_BETTER
+from bot.render.help import help_lines
+from bot.render.words import word
 from bot.slack.protocol import (
     CONTEXT_LIMIT,
     FALLBACK_LIMIT,
@@ -34,11 +36,18 @@ from bot.slack.protocol import (
     PROBE_BLOCK,
     RUN_PROBE,
     SECTION_LIMIT,
+    SHOW_STEPS,
     UNHELPFUL,
+    VOTES_BLOCK,
     button_value,
 )
 from bot.triage import Outcome, Triage
 from bot.vocabulary import Layer, Route, Verdict, shorten
+
+FIRST_STEPS = 3
+ALL_STEPS_UP_TO = 5
+"""A fix of up to ``ALL_STEPS_UP_TO`` steps is shown whole; a longer one shows its first ``FIRST_STEPS`` and the
+rest is one click away ("All N steps")."""
 
 
 @dataclass(frozen=True)
@@ -50,11 +59,13 @@ class SlackMessage:
 
 
 def render_triage(t: Triage, paste_ts: str) -> SlackMessage:
-    """The reply a triaged paste gets; every button carries ``paste_ts`` (see ``protocol``)."""
+    """The reply a triaged paste gets, in the poster's language; every button carries ``paste_ts`` (see ``protocol``)."""
     if t.outcome is Outcome.AUTO_PROBE:
         return render_probing(t.service.name)
     if t.outcome is Outcome.RECOGNISED_URL:
         return render_recognised_url(t.url, t.service.name if t.service else None, t.probe, paste_ts)
+    if t.outcome is Outcome.HELP:
+        return render_help(t.guide, t.lang)
     return render_answer(t.diagnosis, secrets=t.secrets, probe=t.probe, paste_ts=paste_ts)
 
 
@@ -63,32 +74,44 @@ def render_answer(
 ) -> SlackMessage:
     """The reply to a paste: the diagnosis, or (when asked directly) the closest candidates.
 
+    The first screen holds the cause and the fix; of a long fix, its first steps, the rest one click away.
     ``probe`` names what a "Run live probe" button would probe (a registered service or an allowed URL).
     """
     if not d.matched:
         return _render_unsure(d, secrets, probe, paste_ts)
-    best = d.best
+    best, lang = d.best, d.evidence.lang
+    title, cause, steps = best.localised(lang)
+    shown = steps if len(steps) <= ALL_STEPS_UP_TO else steps[:FIRST_STEPS]
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=shorten(f"{best.label} · {best.title}", HEADER_LIMIT), emoji=True)),
-        _context(f"{_hops(d.route, best.layer)}   ·   confidence {best.confidence:.2f}"),
-        _section(f"*Cause*\n{esc(best.cause)}"),
+        HeaderBlock(text=PlainTextObject(text=shorten(f"{best.label} · {title}", HEADER_LIMIT), emoji=True)),
+        _context(f"{_hops(d.route, best.layer)}   ·   {word('confidence', lang)} {best.confidence:.2f}"),
+        _section(f"*{word('cause', lang)}*\n{esc(cause)}"),
+        _section(f"*{word('fix', lang)}*\n{_steps(shown)}"),
     ]
-    title_zh, cause_zh = best.zh()
-    if d.evidence.lang == "zh" and cause_zh:
-        blocks.append(_section(f"*原因* {esc(title_zh or '')}\n{esc(cause_zh)}"))
-    steps = "\n".join(f"{n}. {esc(step)}" for n, step in enumerate(best.steps, 1))
-    blocks.append(_section(f"*Fix*\n{steps}"))
     if best.variant is None and best.playbook.variants:
-        blocks.append(_section("*Which one is it?* The status and message tell the cases apart:\n" + _cases(best)))
-    blocks.append(_context(f"Why: {esc(best.why)}"))
+        blocks.append(_section(f"*{word('which', lang)}*\n" + _cases(best, lang)))
+    blocks.append(_context(f"{word('why', lang)}: {esc(best.why)}"))
     blocks.extend(_links(best))
     if d.others:
-        others = ", ".join(f"`{c.label}` {esc(c.title)}" for c in d.others[:8])
-        blocks.append(_context(f"Also in this paste: {others}"))
+        others = ", ".join(f"`{c.label}` {esc(c.localised(lang)[0])}" for c in d.others[:8])
+        blocks.append(_context(f"{word('also', lang)}: {others}"))
     blocks.extend(_notices(d, secrets))
-    blocks.append(_feedback(probe, paste_ts))
-    text = f"{best.label} ({best.layer.display}): {best.title}. {best.cause}"
+    blocks.append(_feedback(probe, paste_ts, lang, hidden=len(steps) - len(shown)))
+    text = f"{best.label} ({best.layer.display}): {title}. {cause}"
     return _message(text, blocks)
+
+
+def render_steps(d_best: Candidate, lang: str) -> SlackMessage:
+    """Every step of an answer's fix (what "All N steps" shows the person who clicked it)."""
+    title, _, steps = d_best.localised(lang)
+    text = f"{d_best.label} · {title}"
+    return _message(text, [_section(f"*{esc(text)}*\n{_steps(steps)}")])
+
+
+def render_help(guide: Guide, lang: str) -> SlackMessage:
+    """The help: what to paste, an example, the commands, what can be probed and by whom."""
+    lines = help_lines(guide, lang)
+    return _message(lines[0].replace("*", ""), [_section(line) for line in lines])
 
 
 def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | None, paste_ts: str) -> SlackMessage:
@@ -148,24 +171,25 @@ def render_probe(result: ProbeResult) -> SlackMessage:
     return _message(f"{headline} ({result.total_ms:.0f} ms)", blocks)
 
 
-def render_edited_away() -> SlackMessage:
+def render_edited_away(lang: str = "en") -> SlackMessage:
     """What an answer becomes when its paste is edited into something with no known error."""
-    text = "The message was edited and no longer shows a known ModelArts prediction error."
+    text = word("edited_away", lang)
     return _message(text, [_section(f"_{text}_")])
 
 
-def render_feedback_done(blocks: list[dict], user: str, helpful: bool) -> list[dict]:
-    """The answer's blocks with the vote buttons swapped for a thank-you."""
-    verdict = "helpful :+1:" if helpful else "not helpful :-1: (it goes to the knowledge-base review)"
-    thanks = ContextBlock(
-        block_id=FEEDBACK_BLOCK, elements=[MarkdownTextObject(text=f"Thanks <@{user}>, marked {verdict}.")]
+def render_votes(blocks: list[dict], up: int, down: int, lang: str) -> list[dict]:
+    """The answer's blocks with the vote counts under its buttons (the buttons stay, for everyone else)."""
+    kept = [b for b in blocks if b.get("block_id") != VOTES_BLOCK]
+    counts = ContextBlock(
+        block_id=VOTES_BLOCK, elements=[MarkdownTextObject(text=word("votes", lang, up=up, down=down))]
     )
-    kept = [b for b in blocks if b.get("block_id") != FEEDBACK_BLOCK]
-    probes = [e for b in blocks if b.get("block_id") == FEEDBACK_BLOCK for e in b.get("elements", [])
-              if e.get("action_id") == RUN_PROBE]  # fmt: skip
-    if probes:
-        kept.append({"type": "actions", "block_id": PROBE_BLOCK, "elements": probes})
-    return [*kept, thanks.to_dict()]
+    at = next((i + 1 for i, b in enumerate(kept) if b.get("block_id") == FEEDBACK_BLOCK), len(kept))
+    return [*kept[:at], counts.to_dict(), *kept[at:]]
+
+
+def render_thanks(helpful: bool, lang: str) -> str:
+    """What only the voter sees after voting."""
+    return word("thanks_up" if helpful else "thanks_down", lang)
 
 
 def render_secret_warning(kinds: tuple[str, ...]) -> str:
@@ -184,44 +208,54 @@ def esc(text: str) -> str:
 
 
 def _render_unsure(d: Diagnosis, secrets: tuple[str, ...], probe: str | None, paste_ts: str) -> SlackMessage:
-    lines = ["I could not find a known ModelArts prediction error in this message."]
+    lang = d.evidence.lang
+    lines = [word("unsure", lang)]
     if d.candidates:
-        lines.append("Closest matches:")
+        lines.append(word("closest", lang))
         lines.extend(
-            f"• `{c.label}` {esc(c.title)} (confidence {c.confidence:.2f}: {esc(c.why)})" for c in d.candidates[:3]
+            f"• `{c.label}` {esc(c.localised(lang)[0])} ({word('confidence', lang)} {c.confidence:.2f}: {esc(c.why)})"
+            for c in d.candidates[:3]
         )
-    blocks: list[Block] = [_section("\n".join(lines)), _context(ASK_BETTER), *_notices(d, secrets)]
+    blocks: list[Block] = [_section("\n".join(lines)), _context(word("ask_better", lang)), *_notices(d, secrets)]
     if probe:
-        blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(paste_ts)]))
+        blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(paste_ts, lang)]))
     return _message(lines[0], blocks)
 
 
 def _notices(d: Diagnosis, secrets: tuple[str, ...]) -> list[Block]:
+    lang = d.evidence.lang
     notes = []
     if d.evidence.truncated:
-        notes.append(":scissors: The paste was long; I read its first 200,000 characters.")
+        notes.append(word("truncated", lang))
     if secrets:
-        notes.append(f":lock: I masked credentials in your paste ({', '.join(secrets)}).")
+        notes.append(word("masked", lang, kinds=", ".join(secrets)))
     return [_context(n) for n in notes]
 
 
-def _feedback(probe: str | None, paste_ts: str) -> ActionsBlock:
+def _feedback(probe: str | None, paste_ts: str, lang: str, hidden: int = 0) -> ActionsBlock:
     value = button_value(paste_ts)
     buttons = [
-        ButtonElement(text=PlainTextObject(text=":+1: Helpful", emoji=True), action_id=HELPFUL, value=value),
-        ButtonElement(text=PlainTextObject(text=":-1: Not helpful", emoji=True), action_id=UNHELPFUL, value=value),
+        ButtonElement(text=PlainTextObject(text=word("helpful", lang), emoji=True), action_id=HELPFUL, value=value),
+        ButtonElement(text=PlainTextObject(text=word("unhelpful", lang), emoji=True), action_id=UNHELPFUL, value=value),
     ]
+    if hidden > 0:
+        label = word("more_steps", lang, n=hidden + FIRST_STEPS)
+        buttons.append(ButtonElement(text=PlainTextObject(text=label, emoji=True), action_id=SHOW_STEPS, value=value))
     if probe:
-        buttons.append(_probe_button(paste_ts))
+        buttons.append(_probe_button(paste_ts, lang))
     return ActionsBlock(block_id=FEEDBACK_BLOCK, elements=buttons)
 
 
-def _probe_button(paste_ts: str) -> ButtonElement:
+def _probe_button(paste_ts: str, lang: str = "en") -> ButtonElement:
     return ButtonElement(
-        text=PlainTextObject(text=":satellite_antenna: Run live probe", emoji=True),
+        text=PlainTextObject(text=word("run_probe", lang), emoji=True),
         action_id=RUN_PROBE,
         value=button_value(paste_ts),
     )
+
+
+def _steps(steps: tuple[str, ...]) -> str:
+    return "\n".join(f"{n}. {esc(step)}" for n, step in enumerate(steps, 1))
 
 
 def _links(best: Candidate) -> list[Block]:
@@ -231,13 +265,13 @@ def _links(best: Candidate) -> list[Block]:
     return [_context(f":book: {links}")]
 
 
-def _cases(best: Candidate) -> str:
+def _cases(best: Candidate, lang: str) -> str:
     """One line per variant: its statuses, its message, its title."""
     lines = []
     for v in best.playbook.variants[:12]:
-        status = "/".join(map(str, v.http_status)) or "any status"
+        status = "/".join(map(str, v.http_status)) or word("any_status", lang)
         message = f" `{esc(v.messages[0][:80])}`" if v.messages else ""
-        lines.append(f"• {status}{message}: {esc(v.title)}")
+        lines.append(f"• {status}{message}: {esc((v.title_zh if lang == 'zh' else None) or v.title)}")
     return "\n".join(lines)
 
 
@@ -265,3 +299,19 @@ def _context(text: str) -> ContextBlock:
 def _message(text: str, blocks: list[Block]) -> SlackMessage:
     dicts = [b.to_dict() for b in blocks[:MAX_BLOCKS]]  # to_dict() validates every Block Kit limit
     return SlackMessage(text=shorten(text, FALLBACK_LIMIT, one_line=False), blocks=dicts)
+
+
+def render_home(guide: Guide, answers: int, votes: int, helpful_rate: float | None, top: list[tuple[str, int]]) -> dict:
+    """The App Home tab: what the bot does and how to use it, what can be probed, and this workspace's figures."""
+    rate = f"{helpful_rate:.0%}" if helpful_rate is not None else "no votes yet"
+    common = ", ".join(f"`{code}` ({count})" for code, count in top[:5]) or "none yet"
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text="ModelArts prediction triage", emoji=True)),
+        *(_section(line) for line in help_lines(guide, "en")),
+        _section(
+            f"*This workspace*\nAnswers given: *{answers}*   ·   votes: *{votes}*   ·   helpful: *{rate}*\n"
+            f"Most common: {common}"
+        ),
+        _context("中文：在频道里贴出失败的预测（错误体、curl 输出、traceback 或预测地址），我会在线程里用中文回答。"),
+    ]
+    return {"type": "home", "blocks": [b.to_dict() for b in blocks]}

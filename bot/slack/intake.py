@@ -1,7 +1,9 @@
 """Takes pastes in before the ack: each message, mention or edit the bot may answer is written to the inbox.
 
 The middleware runs before Bolt acks, so a paste Slack was told we have is in the store (SQLite or
-Redis) and survives a crash; workers answer it from there (``bot.intake``). Nothing heavy runs here:
+Redis) and survives a crash; workers answer it from there (``bot.intake``). A paste's deletion
+(``message_deleted``, or the tombstone Slack leaves for a deleted message with replies) is a job too,
+in the same order as the paste's others: its answer is taken down. Nothing heavy runs here:
 the text is cut to Slack's own limit, then redacted (the inbox is stored data), and shared files are
 kept as ids, read only when the job is worked.
 
@@ -18,7 +20,8 @@ from slack_bolt import BoltResponse
 from bot.intake import Intake
 from bot.metrics import Metrics
 from bot.redact import redact
-from bot.store import Job
+from bot.slack.message_text import file_ids, message_text
+from bot.store import REPLY_TTL_S, Job, deleted_key
 from bot.textnorm import bound
 
 SLACK_TEXT_LIMIT = 40_000
@@ -35,6 +38,8 @@ def take_in(intake: Intake, metrics: Metrics):
         job = job_of(body, context.bot_user_id) if body.get("type") == "event_callback" else None
         if job is None:
             return next()
+        if job.kind == "delete":  # from now on the paste is never answered, even by a job taken in before
+            intake.store.incr(deleted_key(job.channel, job.ts), REPLY_TTL_S)
         if not intake.take_in(job):
             metrics.duplicates.inc()
             logger.info("dropped a repeated delivery of %s", job.key)
@@ -52,26 +57,45 @@ def job_of(body: dict, bot_user_id: str | None) -> Job | None:
     if event.get("type") != "message" or not event.get("channel"):
         return None
     direct = event.get("channel_type") == "im"
-    if event.get("subtype") in PASTE_SUBTYPES:
-        return _job("paste", event, event["channel"], direct or _mentions(event.get("text"), bot_user_id), body)
-    if event.get("subtype") == "message_changed":
+    subtype = event.get("subtype")
+    if subtype in PASTE_SUBTYPES:
+        text = message_text(event)
+        return _job("paste", event, event["channel"], direct or _mentions(text, bot_user_id), body)
+    if subtype == "message_deleted" or (subtype == "message_changed" and _tombstone(event.get("message") or {})):
+        deleted = event.get("previous_message") or event.get("message") or {}
+        ts = event.get("deleted_ts") or deleted.get("ts")
+        return _job("delete", {**deleted, "ts": ts, "text": ""}, event["channel"], False, body) if ts else None
+    if subtype == "message_changed":
         edited, before = event.get("message") or {}, event.get("previous_message") or {}
-        if "ts" not in edited or (edited.get("text"), edited.get("files")) == (before.get("text"), before.get("files")):
+        if "ts" not in edited or (message_text(edited), edited.get("files")) == (
+            message_text(before),
+            before.get("files"),
+        ):
             return None  # Slack also sends message_changed when it adds a link preview
-        addressed = direct or _mentions(edited.get("text"), bot_user_id)
+        addressed = direct or _mentions(message_text(edited), bot_user_id)
         return _job("edit", edited, event["channel"], addressed, body)
     return None
 
 
+def _tombstone(message: dict) -> bool:
+    """A deleted message that had thread replies: Slack keeps its place as a "This message was deleted." tombstone."""
+    return message.get("subtype") == "tombstone" or (message.get("hidden") is True and not message.get("user"))
+
+
 def _job(kind: str, message: dict, channel: str | None, addressed: bool, body: dict) -> Job | None:
-    if not channel or not message.get("ts"):
-        return None
-    text, _ = bound(str(message.get("text") or ""), SLACK_TEXT_LIMIT)
+    if not isinstance(channel, str) or not channel or not isinstance(message.get("ts"), str):
+        return None  # not a message Slack would send: nothing to answer
+    text, _ = bound(message_text(message), SLACK_TEXT_LIMIT)
     cleaned = redact(text)
     ts = message["ts"]
     version = (message.get("edited") or {}).get("ts") or body.get("event_time") or body.get("event_id") or ""
+    key = (
+        f"paste:{channel}:{ts}"
+        if kind == "paste"
+        else f"{kind}:{channel}:{ts}" + (f":{version}" if kind == "edit" else "")
+    )
     return Job(
-        key=f"paste:{channel}:{ts}" if kind == "paste" else f"edit:{channel}:{ts}:{version}",
+        key=key,
         kind=kind,
         channel=channel,
         ts=ts,
@@ -79,7 +103,7 @@ def _job(kind: str, message: dict, channel: str | None, addressed: bool, body: d
         user=message.get("user"),
         text=cleaned.text,
         addressed=addressed,
-        files=tuple(str(f["id"]) for f in (message.get("files") or ()) if isinstance(f, dict) and f.get("id")),
+        files=file_ids(message),
         secrets=cleaned.kinds,
         received=time.time(),
     )

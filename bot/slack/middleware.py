@@ -1,5 +1,6 @@
 """Cross-cutting rules applied to every request before any listener: who is ignored, what is a repeat.
 
+- Slack's notice that it is rate-limiting the app's events (``app_rate_limited``) is acked and logged.
 - Messages from bots (ours included) never reach a listener: no bot loops.
 - An event Slack already delivered (same ``event_id``: retries after a slow ack, redeliveries up
   to minutes later, the same event on another replica) is acked and dropped, with
@@ -12,9 +13,12 @@ import uuid
 
 from slack_bolt import BoltResponse
 
+from bot.guide import asks_for_help, guide
 from bot.logs import request_id
 from bot.metrics import Metrics
 from bot.probe.desk import Probes
+from bot.slack.blocks import render_help
+from bot.slack.feedback import clicked_answer
 from bot.slack.responder import Responder
 from bot.store import Store
 
@@ -25,6 +29,14 @@ def skip_bot_messages(body: dict, next) -> BoltResponse | None:
     event = body.get("event") or {}
     inner = event.get("message") or {}
     if event.get("bot_id") or event.get("subtype") == "bot_message" or inner.get("bot_id"):
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+def ack_rate_limited(body: dict, next, logger) -> BoltResponse | None:
+    """Slack says it is holding back this app's events (``app_rate_limited``): acked, and said in the logs."""
+    if body.get("type") == "app_rate_limited":
+        logger.warning("Slack is rate-limiting this app's events (minute %s)", body.get("minute_rate_limited"))
         return BoltResponse(status=200, body="")
     return next()
 
@@ -72,8 +84,13 @@ def probe_gate(probes: Probes, responder: Responder, submit):
                 logger.info("dropped a repeated slash command (trigger %s)", body["trigger_id"])
                 return BoltResponse(status=200, body="")
             text, user, channel = body.get("text") or "", body.get("user_id"), body.get("channel_id")
+            if asks_for_help(text):
+                lang = "zh" if not text.isascii() else "en"
+                message = render_help(guide(probes.policy), lang)
+                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": message.text,
+                                                      "blocks": message.blocks})  # fmt: skip
         else:
-            reply = responder.answer_clicked(body)
+            reply = clicked_answer(responder.store, body)
             if reply is None or not reply.probe:
                 logger.warning("ignored a probe click that no answer of the bot's offered")
                 return BoltResponse(status=200, body="")

@@ -15,10 +15,14 @@ COMMAND = "/predict-check"
 HELPFUL = "feedback_helpful"
 UNHELPFUL = "feedback_unhelpful"
 RUN_PROBE = "run_probe"
+SHOW_STEPS = "show_steps"
 """Action ids of the answer's buttons."""
+DIAGNOSE_MESSAGE = "diagnose_message"
+"""Callback id of the message shortcut "Diagnose this message"."""
 FEEDBACK_BLOCK = "feedback"
 PROBE_BLOCK = "probe"
-"""Block ids of the answer's button rows."""
+VOTES_BLOCK = "votes"
+"""Block ids of the answer's button rows and of its vote counts."""
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150

@@ -1,11 +1,10 @@
-"""The effects of a triage in Slack: post or update the answer, record it, probe, take votes.
+"""The effects of a triage in Slack: post, update or delete the answer, record it, probe.
 
 What to say is decided by ``bot.triage``; this module only carries it out. Pastes and edits come as
 jobs from the inbox (``work``), one at a time per paste and in order, so each paste gets one answer
 and an edit updates it. Slack failures that pass raise ``Retry`` and the inbox tries again later;
 when an earlier attempt may have posted (a dropped connection, a crash), the thread is searched for
 the answer (its message metadata names the paste) before posting again.
-Clicks act only on the bot's own answers, with what that answer recorded (see ``protocol``).
 """
 
 from __future__ import annotations
@@ -20,25 +19,30 @@ from contextlib import contextmanager
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.channels import Channels
+from bot.guide import guide
 from bot.intake import Retry
 from bot.matcher import Matcher
 from bot.metrics import Metrics
 from bot.probe.desk import Probes
 from bot.probe.ladder import Busy
 from bot.probe.result import ProbeResult, Target
+from bot.render.words import word
 from bot.slack.blocks import (
     SlackMessage,
     render_edited_away,
-    render_feedback_done,
+    render_home,
     render_probe,
     render_probing,
     render_secret_warning,
     render_triage,
 )
 from bot.slack.files import shared_texts
-from bot.slack.protocol import answer_metadata, answered_paste, paste_of
-from bot.store import DEDUP_TTL_S, Gap, Job, Reply, Store, Vote
+from bot.slack.message_text import file_ids, message_text
+from bot.slack.protocol import answer_metadata, answered_paste
+from bot.store import DEDUP_TTL_S, Gap, Job, Reply, Store, deleted_key
 from bot.triage import Outcome, Triage, triage
+from bot.upkeep import stats_report
 
 log = logging.getLogger(__name__)
 TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
@@ -52,8 +56,16 @@ MAX_THREAD_PAGES = 10
 class Responder:
     """Answers pastes and keeps the answers current, records votes, runs probes."""
 
-    def __init__(self, matcher: Callable[[], Matcher], store: Store, probes: Probes | None, metrics: Metrics):
+    def __init__(
+        self,
+        matcher: Callable[[], Matcher],
+        store: Store,
+        probes: Probes | None,
+        metrics: Metrics,
+        channels: Channels | None = None,
+    ):
         self.matcher = matcher
+        self.channels = channels or Channels({})
         self.store = store
         self.probes = probes
         self.metrics = metrics
@@ -62,35 +74,70 @@ class Responder:
     # -- pastes -----------------------------------------------------------------------------------
 
     def work(self, client: WebClient, job: Job) -> None:
-        """Answer a paste, or bring its answer up to date after an edit; ``Retry`` when Slack failed for now."""
-        with self.slack_calls():
-            t = self.triage(client, job)
-            self._warn(client, job, t.secrets)
-            reply = self.store.reply_for(job.channel, job.ts)
-            if reply is None and job.uncertain and (posted := self._posted_before(client, job)):
-                reply = self._record(job, posted, t)
-            if reply is not None and job.kind == "paste":
-                return  # answered already: a redelivery, or an attempt that posted before it failed
-            if t.gap:
-                self.store.log_gap(Gap(time.time(), "unmatched", t.gap_text, job.channel))
-            reply_ts = self._post(client, job, t) if reply is None else self._update(client, reply, t)
-            if reply_ts is None:
-                return
-            self._record(job, reply_ts, t)
-            if reply is None:
-                self.store.count_answer(t.playbook, t.variant)
-                self.metrics.answers.labels(playbook=t.playbook or "none").inc()
-                self.metrics.reply_seconds.observe(max(0.0, time.time() - job.received))
-            if t.outcome is Outcome.AUTO_PROBE and reply is None:
-                self._auto_probe(client, job, reply_ts, t)
+        """Answer a paste, bring its answer up to date after an edit, or take it down after a deletion; ``Retry``
+        when Slack failed for now. Logs one structured line per job (never the paste's text)."""
+        started, done = time.monotonic(), {"outcome": "failed"}
+        try:
+            with self.slack_calls():
+                done.update(self._work(client, job))
+        finally:
+            fields = {"event": "paste", "kind": job.kind, "channel": job.channel, "paste_ts": job.ts,
+                      "attempt": job.attempt, "latency_ms": round((time.monotonic() - started) * 1000, 1), **done}  # fmt: skip
+            log.info("paste %s: %s", job.kind, done["outcome"], extra={"fields": fields})
+
+    def _work(self, client: WebClient, job: Job) -> dict:
+        if job.kind == "delete":
+            return self._take_down(client, job)
+        if self.store.peek(deleted_key(job.channel, job.ts)):
+            return {"outcome": "deleted"}  # the paste is gone: never answered, never revised
+        t = self.triage(client, job)
+        facts = {"playbook": t.playbook, "variant": t.variant, "confidence": t.confidence, "lang": t.lang}
+        self._warn(client, job, t.secrets)
+        reply = self.store.reply_for(job.channel, job.ts)
+        if reply is None and job.uncertain and (posted := self._posted_before(client, job)):
+            reply = self._record(job, posted, t)
+        if reply is not None and job.kind == "paste":
+            return {"outcome": "answered_before", **facts}  # a redelivery, or an attempt that posted before it failed
+        if t.gap:
+            self.store.log_gap(Gap(time.time(), "unmatched", t.gap_text, job.channel))
+        reply_ts = self._post(client, job, t) if reply is None else self._update(client, reply, t)
+        if reply_ts is None:
+            return {"outcome": "silent", **facts}
+        self._record(job, reply_ts, t)
+        if reply is not None:
+            return {"outcome": "updated", **facts}
+        self.metrics.reply_seconds.observe(max(0.0, time.time() - job.received))
+        if t.outcome is not Outcome.HELP:  # help is no answer to count
+            self.store.count_answer(t.playbook, t.variant)
+            self.metrics.answers.labels(playbook=t.playbook or "none").inc()
+        if t.outcome is Outcome.AUTO_PROBE:
+            self._auto_probe(client, job, reply_ts, t)
+        return {"outcome": t.outcome.value, **facts}
+
+    def _take_down(self, client: WebClient, job: Job) -> dict:
+        """The paste was deleted (marked so at intake): delete the bot's answer with it (an answer to nothing
+        helps nobody)."""
+        reply = self.store.reply_for(job.channel, job.ts)
+        if reply is None:
+            return {"outcome": "deleted"}
+        try:
+            client.chat_delete(channel=reply.channel, ts=reply.reply_ts)
+        except SlackApiError as exc:
+            if _describe(exc) != "message_not_found":
+                raise
+        return {"outcome": "answer_deleted"}
 
     def triage(self, client: WebClient, job: Job) -> Triage:
         text = "\n".join([job.text, *shared_texts(client, job.files)])
+        return self._triage(text, job.addressed, job.user, job.channel, job.secrets)
+
+    def _triage(self, text: str, addressed: bool, user: str | None, channel: str, masked: tuple[str, ...] = ()):
         policy = self.probes.policy if self.probes else None
+        rule = self.channels.rule(channel)
         with self._thinking:  # one triage at a time: Python runs one anyway, and acks wait behind fewer threads
             return triage(
-                text, self.matcher(), addressed=job.addressed, policy=policy, user=job.user, channel=job.channel,
-                masked=job.secrets,
+                text, self.matcher(), addressed=addressed, policy=policy, user=user, channel=channel, masked=masked,
+                unprompted=rule.unprompted, auto_probe=rule.auto_probe,
             )  # fmt: skip
 
     def _post(self, client: WebClient, job: Job, t: Triage) -> str | None:
@@ -101,7 +148,7 @@ class Responder:
         return self._send(client, job.channel, job.thread_ts, render_triage(t, job.ts), answers=job.ts)
 
     def _record(self, job: Job, reply_ts: str, t: Triage) -> Reply:
-        reply = Reply(job.channel, job.ts, reply_ts, job.thread_ts, t.playbook, t.variant, t.gap_text, t.probe)
+        reply = Reply(job.channel, job.ts, reply_ts, job.thread_ts, t.playbook, t.variant, t.gap_text, t.probe, t.lang)
         self.store.save_reply(reply)
         return reply
 
@@ -121,7 +168,7 @@ class Responder:
         return None
 
     def _update(self, client: WebClient, reply: Reply, t: Triage) -> str:
-        message = render_edited_away() if t.outcome is Outcome.SILENT else render_triage(t, reply.paste_ts)
+        message = render_edited_away(t.lang) if t.outcome is Outcome.SILENT else render_triage(t, reply.paste_ts)
         client.chat_update(channel=reply.channel, ts=reply.reply_ts, text=message.text, blocks=message.blocks)
         return reply.reply_ts
 
@@ -130,6 +177,41 @@ class Responder:
         target = self.probes.policy.resolve(t.service.name).target
         result = ProbeResult(t.service.name, None, refused=decision.refusal) if decision.refusal else None
         self._edit(client, job.channel, reply_ts, render_probe(result or self._probe(target)))
+
+    # -- the shortcut and the Home tab -------------------------------------------------------------
+
+    def diagnose_message(self, client: WebClient, body: dict, respond: Callable) -> None:
+        """ "Diagnose this message": answer any message (an old one, another app's) in its thread; where the bot
+        cannot post there, answer the person who asked, only to them."""
+        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
+        if not channel or not message.get("ts"):
+            return
+        with self.reporting("shortcut"):
+            reply = self.store.reply_for(channel, message["ts"])
+            if reply is not None:
+                respond(text=word("answered_in_thread", reply.lang), response_type="ephemeral")
+                return
+            text = "\n".join([message_text(message), *shared_texts(client, file_ids(message))])
+            t = self._triage(text, addressed=True, user=(body.get("user") or {}).get("id"), channel=channel)
+            answer = render_triage(t, message["ts"])
+            try:
+                posted = self._send(client, channel, message.get("thread_ts") or message["ts"], answer, message["ts"])
+            except SlackApiError:
+                respond(text=answer.text, blocks=answer.blocks, response_type="ephemeral", replace_original=False)
+                return
+            job = Job(f"shortcut:{channel}:{message['ts']}", "paste", channel, message["ts"],
+                      message.get("thread_ts") or message["ts"], message.get("user"), "", True)  # fmt: skip
+            self._record(job, posted, t)
+            self.store.count_answer(t.playbook, t.variant)
+
+    def publish_home(self, client: WebClient, user: str) -> None:
+        """Show ``user`` the Home tab: what the bot does, how to use it, what can be probed, recent figures."""
+        with self.reporting("home"):
+            _, stats = stats_report(self.store)
+            top = [(r["playbook"], r["answers"]) for r in stats["by_playbook"] if r["playbook"]]
+            guide_ = guide(self.probes.policy if self.probes else None)
+            view = render_home(guide_, stats["answers"], stats["votes"], stats["helpful_rate"], top)
+            client.views_publish(user_id=user, view=view)
 
     # -- probes -----------------------------------------------------------------------------------
 
@@ -163,35 +245,6 @@ class Responder:
             result = ProbeResult(target.label, None, refused=f"the probe itself failed ({type(exc).__name__})")
         self.metrics.probes.labels(verdict=result.verdict or "refused").inc()
         return result
-
-    # -- votes ------------------------------------------------------------------------------------
-
-    def record_feedback(self, client: WebClient, body: dict, helpful: bool) -> None:
-        """Store the vote (one per user per answer), log an unhelpful answer as a gap, thank the voter."""
-        with self.reporting("feedback"):
-            channel, message = body["channel"]["id"], body.get("message") or {}
-            reply = self.answer_clicked(body)
-            if reply is None:
-                log.warning("ignored a vote on %s/%s: not one of the bot's answers", channel, message.get("ts"))
-                return
-            user = body["user"]["id"]
-            new = self.store.record_vote(Vote(channel, reply.reply_ts, user, helpful, reply.playbook, reply.variant))
-            if not helpful and new:
-                self.store.log_gap(
-                    Gap(time.time(), "unhelpful", reply.paste_text, channel, reply.playbook, reply.variant)
-                )
-            blocks = render_feedback_done(message.get("blocks") or [], user, helpful)
-            text = message.get("text") or "Thanks for the feedback"
-            client.chat_update(channel=channel, ts=reply.reply_ts, text=text, blocks=blocks)
-
-    def answer_clicked(self, body: dict) -> Reply | None:
-        """The bot's recorded answer a button click belongs to; None for a click on anything else."""
-        action = (body.get("actions") or [{}])[0]
-        paste_ts = paste_of(action.get("value"))
-        channel = (body.get("channel") or {}).get("id")
-        reply = self.store.reply_for(channel, paste_ts) if paste_ts and channel else None
-        clicked = (body.get("message") or {}).get("ts")
-        return reply if reply is not None and reply.reply_ts == clicked else None
 
     # -- plumbing ---------------------------------------------------------------------------------
 

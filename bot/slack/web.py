@@ -12,7 +12,7 @@ nor a traceback, and is never answered 500 (which Slack would retry):
   form's ``payload``) or a slash command's form.
 
 Bolt then verifies the signature again and handles the request (a form Bolt would misread is made readable
-first: ``_readable_by_bolt``). The ack time (``bot_ack_seconds``) covers every
+first: ``_readable_by_bolt``). The ack time (``modelarts_triage_ack_seconds``) covers every
 request past the first two checks, from reading the body to the answer.
 
 ``GET /healthz`` (the process is up; no I/O), ``GET /readyz`` (Slack reachable and state kept; 503 when

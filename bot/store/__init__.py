@@ -38,6 +38,8 @@ class Reply:
     """The paste, redacted and cut to GAP_TEXT_LIMIT: logged as a gap if the answer is voted unhelpful."""
     probe: str | None = None
     """What the answer's "Run live probe" button probes (a service name or a URL), if it has one."""
+    lang: str = "en"
+    """The language the answer speaks (the poster's): follow-ups to clicks on it speak it too."""
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -58,7 +60,7 @@ class Job:
     key: str
     """Unique per delivery worth answering: ``paste:C1:1.0``, ``edit:C1:1.0:2.0``; a repeat is refused."""
     kind: str
-    """``paste`` or ``edit``."""
+    """``paste``, ``edit`` or ``delete``."""
     channel: str
     ts: str
     """The paste's own ts (for an edit too)."""
@@ -183,6 +185,10 @@ class Store(ABC):
         """Every vote recorded (for stats)."""
 
     @abstractmethod
+    def votes_for(self, channel: str, reply_ts: str) -> list[Vote]:
+        """The votes on one answer."""
+
+    @abstractmethod
     def incr(self, key: str, ttl_s: int) -> int:
         """Count one more hit in a fixed window of ``ttl_s`` seconds that starts at the first hit."""
 
@@ -226,6 +232,11 @@ class Store(ABC):
 def job_claim(key: str) -> str:
     """The dedup claim a job's key takes in the inbox."""
     return f"job:{key}"
+
+
+def deleted_key(channel: str, paste_ts: str) -> str:
+    """The counter (``incr``/``peek``) that marks a paste as deleted: it is never answered or revised again."""
+    return f"deleted:{channel}:{paste_ts}"
 
 
 def reply_key(channel: str, paste_ts: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bot.settings import DEFAULT_STATE_URL
 from bot.store import Store
 from bot.store.memory import MemoryStore
 from bot.store.redis import RedisStore
-from bot.store.resilient import ResilientStore
+from bot.store.resilient import FAILURES, ResilientStore
 from bot.store.sqlite import SqliteStore
 
 ACCEPTED = (
@@ -77,6 +78,21 @@ def open_store(
             )
         return MemoryStore()
     raise ValueError(f"STATE_URL {_hide_password(url)!r} is not understood; use one of: {ACCEPTED}")
+
+
+def verify_writable(store: Store, url: str | None) -> None:
+    """At start: the store must take a write now (``StoreUnavailableError`` naming ``STATE_URL`` otherwise), so a
+    Redis that is not there, or a read-only or full disk, stops the start instead of degrading from the first
+    minute. An outage later degrades, visibly."""
+    primary = getattr(store, "primary", store)
+    try:
+        primary.claim(f"start:{uuid.uuid4().hex}", 1)
+    except FAILURES as exc:
+        shown = f"STATE_URL={_hide_password(url)}" if url else f"the default STATE_URL {DEFAULT_STATE_URL}"
+        raise StoreUnavailableError(
+            f"{shown} cannot be written ({type(exc).__name__}: {exc}); check that the store is up and reachable "
+            "from here, and that the disk has room and is writable."
+        ) from None
 
 
 def _hide_password(url: str) -> str:

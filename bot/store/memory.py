@@ -144,6 +144,10 @@ class MemoryStore(Store):
         with self._lock:
             return list(self._votes.values())
 
+    def votes_for(self, channel: str, reply_ts: str) -> list[Vote]:
+        with self._lock:
+            return [v for (c, ts, _), v in self._votes.items() if (c, ts) == (channel, reply_ts)]
+
     def count_answer(self, playbook: str | None, variant: str | None) -> None:
         with self._lock:
             self._answers[(playbook, variant)] += 1

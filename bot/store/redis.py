@@ -179,6 +179,9 @@ class RedisStore(Store):
             pipe.hvals(key)
         return [Vote(**json.loads(raw)) for values in pipe.execute() for raw in values]
 
+    def votes_for(self, channel: str, reply_ts: str) -> list[Vote]:
+        return [Vote(**json.loads(raw)) for raw in self._redis.hvals(self._key("votes", channel, reply_ts))]
+
     def incr(self, key: str, ttl_s: int) -> int:
         return int(self._incr(keys=[self._key("rate", key)], args=[ttl_s]))
 

@@ -173,6 +173,9 @@ class ResilientStore(Store):
     def votes(self) -> list[Vote]:
         return self._call("votes")
 
+    def votes_for(self, channel: str, reply_ts: str) -> list[Vote]:
+        return self._call("votes_for", channel, reply_ts)
+
     def incr(self, key: str, ttl_s: int) -> int:
         return self._call("incr", key, ttl_s)
 

@@ -194,6 +194,15 @@ class SqliteStore(Store):
             for channel, ts, user, helpful, playbook, variant in rows
         ]
 
+    def votes_for(self, channel: str, reply_ts: str) -> list[Vote]:
+        rows = self._read(
+            "SELECT user, helpful, playbook, variant FROM votes WHERE channel = ? AND reply_ts = ? ORDER BY rowid",
+            (channel, reply_ts),
+        )
+        return [
+            Vote(channel, reply_ts, user, bool(helpful), playbook, variant) for user, helpful, playbook, variant in rows
+        ]
+
     def incr(self, key: str, ttl_s: int) -> int:
         now = self._clock()
         with self._write() as conn:
