@@ -2,12 +2,13 @@
 
 Schema and YAML errors, every example resolving to its own playbook (and variant) with a
 margin over the runner-up, no counterexample resolving to its playbook, no duplicate codes, and
-Chinese for every title, cause and step.
+Chinese for every title, cause and step, and no step asking for what the paste already holds.
 Each problem names file and line.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
@@ -24,7 +25,7 @@ def lint(folder: Path | str | None = None) -> tuple[list[PlaybookError], int]:
     except PlaybookLoadError as exc:
         return exc.errors, 0
     errors, checked = check_examples(kb)
-    return check_translations(kb) + errors, checked
+    return check_translations(kb) + check_steps(kb) + errors, checked
 
 
 def check_translations(kb: KnowledgeBase) -> list[PlaybookError]:
@@ -41,6 +42,25 @@ def check_translations(kb: KnowledgeBase) -> list[PlaybookError]:
             if missing:
                 name = f"variant {source.id}" if where else "playbook"
                 errors.append(PlaybookError(playbook.path, line_of(text, where), f"{name} lacks {', '.join(missing)}"))
+    return errors
+
+
+_ASKS_FOR_THE_PASTE = re.compile(r"(?i)\bpaste\b[^.]{0,80}\bhere\b|贴到这里|贴在这里|粘贴到这里|发到这里")
+"""A step asking for the error the reader just pasted to get the answer ("Paste the full response here")."""
+
+
+def check_steps(kb: KnowledgeBase) -> list[PlaybookError]:
+    """No step asks for what the paste already holds: the bot has it; the step is noise."""
+    errors = []
+    for playbook in kb.playbooks.values():
+        text = (kb.root / playbook.path).read_text(encoding="utf-8")
+        sources = [([], playbook), *((["variants", i], v) for i, v in enumerate(playbook.variants))]
+        for where, source in sources:
+            for field in ("steps", "steps_zh"):
+                for n, step in enumerate(getattr(source, field)):
+                    if _ASKS_FOR_THE_PASTE.search(step):
+                        line = line_of(text, [*where, field, n])
+                        errors.append(PlaybookError(playbook.path, line, "step asks for what the paste already holds"))
     return errors
 
 

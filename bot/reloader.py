@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.knowledge import SHIPPED_DIR, KnowledgeBase
-from bot.lint import check_examples, check_translations
+from bot.lint import check_examples, check_steps, check_translations
 from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
 
@@ -52,7 +52,7 @@ class LiveKnowledge:
             self._stamp = fingerprint(self.folder)
             try:
                 kb = KnowledgeBase.load(self.folder)
-                errors = check_translations(kb) + check_examples(kb)[0]
+                errors = check_translations(kb) + check_steps(kb) + check_examples(kb)[0]
             except PlaybookLoadError as exc:
                 errors = exc.errors
             if errors:

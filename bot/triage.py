@@ -116,7 +116,8 @@ def triage(
         return Triage(
             diagnosis, cleaned.text, masked + cleaned.kinds, None, None, None, Outcome.HELP, False, guide(policy)
         )
-    url = None if diagnosis.matched else next((u for u in diagnosis.evidence.urls if u.service_id), None)
+    urls = diagnosis.evidence.urls
+    url = None if diagnosis.matched else next((u for u in urls if u.service_id or u.route is Route.MAAS), None)
     service = policy.registry.for_url(url.url, url.service_id) if url and policy else None
     may_probe = policy is not None and policy.allowed(user, channel).refusal is None
     probe = _probe_offer(cleaned.text, diagnosis, policy) if may_probe else None

@@ -164,3 +164,11 @@ def test_lint_wants_chinese_for_every_title_cause_and_step(tmp_path):
     assert [(e.path, e.line, e.message) for e in errors] == [
         ("APIG.0999.yaml", 1, "playbook lacks title_zh, steps_zh (0 of 1 steps)")
     ]
+
+
+def test_lint_refuses_a_step_that_asks_for_the_paste_again(tmp_path):
+    write(
+        tmp_path, "APIG.0999.yaml", GOOD.replace("  - Do the first thing.\n", "  - Paste the full error body here.\n")
+    )
+    errors, _ = lint(tmp_path)
+    assert [(e.line, e.message) for e in errors] == [(8, "step asks for what the paste already holds")]

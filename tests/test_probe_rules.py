@@ -112,7 +112,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_the_example_registry_loads():
     registry = Registry.load(ROOT / "services.example.yaml")
-    assert set(registry.services) == {"ocr-prod", "poetry", "segmentation", "llm-chat"}
+    assert set(registry.services) == {"ocr-prod", "poetry", "segmentation", "llm-chat", "maas-chat"}
+    assert registry.get("maas-chat").auth == {"type": "api_key", "key_env": "MAAS_API_KEY"}
     assert registry.get("poetry").service_id == "08e40f85-51a4-4097-9777-ab7869932887"
     assert registry.get("segmentation").body == b'{"images": ""}\n'
 

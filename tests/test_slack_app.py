@@ -10,8 +10,10 @@ import pytest
 from bot.console import run_console
 from bot.probe.desk import build_probes
 from bot.reloader import LiveKnowledge
+from bot.render.text import render_triage_text
 from bot.settings import Settings, SettingsError
 from bot.store.memory import MemoryStore
+from bot.triage import triage
 from tests.doubles.slack_api import Scripted
 from tests.doubles.slack_requests import message_event
 
@@ -223,3 +225,10 @@ def test_opening_the_home_tab_shows_how_to_use_the_bot_and_the_figures(chat):
     assert published.body["user_id"] == "U3" and view["type"] == "home"
     shown = json.dumps(view)
     assert "What to paste" in shown and "Answers given: *1*" in shown and "APIG.0201" in shown
+
+
+def test_a_bare_maas_endpoint_is_recognised_in_slack_and_in_the_console(chat):
+    answer = chat.say("https://api.modelarts-maas.com/v1/chat/completions", mention=True)
+    assert "MaaS" in answer.text and "could not find" not in answer.shown
+    t = triage("https://api.modelarts-maas.com/v1/chat/completions", LiveKnowledge()(), addressed=True)
+    assert "ModelArts Studio (MaaS) endpoint" in render_triage_text(t)

@@ -29,13 +29,15 @@ def render_triage_text(t: Triage, width: int = 100) -> str:
 def _recognised(t: Triage) -> str:
     url = t.url
     kind = "a ModelArts console link to a service" if url.console else "a ModelArts prediction URL"
+    if url.route is Route.MAAS and not url.service_id:
+        kind = "a ModelArts Studio (MaaS) endpoint"
     out = [f"That looks like {kind}.", f"  host: {url.host}"]
     if url.region:
         out.append(f"  region: {url.region}")
     if url.service_id:
         out.append(f"  service id: {url.service_id} ({url.api_version or 'v1'} inference)")
     if url.custom_path:
-        out.append(f"  custom path: {url.custom_path}")
+        out.append(f"  {'API path' if url.route is Route.MAAS else 'custom path'}: {url.custom_path}")
     out.append(f"  registered as: {t.service.name}" if t.service else "  not a registered service")
     if t.probe:
         out.append(f"Probe it now: /predict-check {t.probe}")

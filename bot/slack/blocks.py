@@ -122,11 +122,13 @@ def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | 
     if url.service_id:
         facts.append(f"*Service id* `{url.service_id}` ({url.api_version or 'v1'} inference)")
     if url.custom_path:
-        facts.append(f"*Custom path* `{esc(url.custom_path)}`")
+        facts.append(f"*{'API path' if url.route is Route.MAAS else 'Custom path'}* `{esc(url.custom_path)}`")
     facts.append(f"*Registered as* `{service}`" if service else "_Not a registered service_")
     text = (
         "That looks like a ModelArts console link to a service."
         if url.console
+        else "That looks like a ModelArts Studio (MaaS) endpoint."
+        if url.route is Route.MAAS and not url.service_id
         else "That looks like a ModelArts prediction URL."
     )
     blocks: list[Block] = [_section(f"{text}\n" + "\n".join(facts))]
