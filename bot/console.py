@@ -26,10 +26,11 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.keys import Keys
 
+from bot.guide import asks_for_help, guide
 from bot.matcher import Matcher
 from bot.probe.desk import Probes
 from bot.redact import redact
-from bot.render.text import render_probe_text, render_triage_text
+from bot.render.text import render_help_text, render_probe_text, render_triage_text
 from bot.slack.protocol import COMMAND
 from bot.triage import triage
 
@@ -78,6 +79,8 @@ def interact(matcher: Matcher, probes: Probes, stdout: TextIO, history: History 
 
 def _answer(matcher: Matcher, probes: Probes, paste: str) -> str:
     command, _, arg = paste.strip().partition(" ")
+    if command == COMMAND and asks_for_help(arg):
+        return render_help_text(guide(probes.policy), "en" if arg.isascii() else "zh")
     if command == COMMAND:
         return render_probe_text(probes.run(arg))
     return render_triage_text(triage(paste, matcher, addressed=True, policy=probes.policy))

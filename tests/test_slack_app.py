@@ -55,6 +55,9 @@ def test_help_in_the_console(capsys):
 
     run_console(live(), probes, stdin=Piped())
     assert "What to paste" in capsys.readouterr().out
+    Piped.buffer = type("B", (), {"read": staticmethod(lambda: b"/predict-check help")})()
+    run_console(live(), probes, stdin=Piped())
+    assert "Live probes" in capsys.readouterr().out
 
 
 # -- the shortcut ----------------------------------------------------------------------------------------------
