@@ -117,24 +117,19 @@ def test_duplicate_codes_collide(tmp_path):
         KnowledgeBase.load(tmp_path)
 
 
-MISLEADING = """\
-code: APIG.0999
-title: Test playbook
-layer: apig
-messages: ["A very particular test message, with a comma"]
-cause: Something specific went wrong in the test.
-steps:
-  - Do the first thing.
-title_zh: 测试用的剧本
-cause_zh: 测试中出了一个具体的问题。
-steps_zh:
-  - 先做第一件事。
-examples:
+MISLEADING = GOOD.replace("http_status: [400]\n", "").replace(
+    """examples:
+  - '{"error_code":"APIG.0999","error_msg":"A very particular test message, with a comma"}'
+counterexamples:
+  - lunch at noon?
+""",
+    """examples:
   - 'APIG.0999 A very particular test message, with a comma'
   - '413 {"error_code":"APIG.0201","error_msg":"Request entity too large"}'
 counterexamples:
   - 'APIG.0999 is back'
-"""
+""",
+)
 
 
 def test_lint_reports_examples_that_resolve_elsewhere_and_counterexamples_that_match(tmp_path):

@@ -8,7 +8,7 @@ from bot.findings import Diagnosis
 from bot.guide import Guide
 from bot.probe.result import ProbeResult
 from bot.render.help import help_lines
-from bot.render.words import word
+from bot.render.words import url_facts, word
 from bot.triage import Outcome, Triage
 from bot.vocabulary import Layer, Route, Verdict
 
@@ -27,17 +27,8 @@ def render_triage_text(t: Triage, width: int = 100) -> str:
 
 
 def _recognised(t: Triage) -> str:
-    url = t.url
-    kind = "a ModelArts console link to a service" if url.console else "a ModelArts prediction URL"
-    if url.route is Route.MAAS and not url.service_id:
-        kind = "a ModelArts Studio (MaaS) endpoint"
-    out = [f"That looks like {kind}.", f"  host: {url.host}"]
-    if url.region:
-        out.append(f"  region: {url.region}")
-    if url.service_id:
-        out.append(f"  service id: {url.service_id} ({url.api_version or 'v1'} inference)")
-    if url.custom_path:
-        out.append(f"  {'API path' if url.route is Route.MAAS else 'custom path'}: {url.custom_path}")
+    headline, facts = url_facts(t.url)
+    out = [headline, *(f"  {label.lower()}: {value}" for label, value in facts)]
     out.append(f"  registered as: {t.service.name}" if t.service else "  not a registered service")
     if t.probe:
         out.append(f"Probe it now: /predict-check {t.probe}")

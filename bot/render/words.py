@@ -5,6 +5,9 @@ Playbooks carry their own titles, causes and steps in both languages; these are 
 
 from __future__ import annotations
 
+from bot.extract import PredictionUrl
+from bot.vocabulary import Route
+
 WORDS: dict[str, tuple[str, str]] = {
     "cause": ("Cause", "原因"),
     "fix": ("Fix", "处理步骤"),
@@ -48,3 +51,21 @@ def word(key: str, lang: str, **values) -> str:
     """The words for ``key`` in ``lang`` (``zh`` or anything else for English), with ``values`` filled in."""
     english, chinese = WORDS[key]
     return (chinese if lang == "zh" else english).format(**values)
+
+
+def url_facts(url: PredictionUrl) -> tuple[str, list[tuple[str, str]]]:
+    """What the bot recognised in a bare prediction URL: the headline, and (label, value) facts to show."""
+    if url.console:
+        kind = "a ModelArts console link to a service"
+    elif url.route is Route.MAAS and not url.service_id:
+        kind = "a ModelArts Studio (MaaS) endpoint"
+    else:
+        kind = "a ModelArts prediction URL"
+    facts = [("Host", url.host)]
+    if url.region:
+        facts.append(("Region", url.region))
+    if url.service_id:
+        facts.append(("Service id", f"{url.service_id} ({url.api_version or 'v1'} inference)"))
+    if url.custom_path:
+        facts.append(("API path" if url.route is Route.MAAS else "Custom path", url.custom_path))
+    return f"That looks like {kind}.", facts

@@ -25,7 +25,7 @@ from bot.guide import Guide
 from bot.probe.result import ProbeResult
 from bot.redact import mask
 from bot.render.help import help_lines
-from bot.render.words import word
+from bot.render.words import url_facts, word
 from bot.slack.protocol import (
     CONTEXT_LIMIT,
     FALLBACK_LIMIT,
@@ -116,22 +116,10 @@ def render_help(guide: Guide, lang: str) -> SlackMessage:
 
 def render_recognised_url(url: PredictionUrl, service: str | None, probe: str | None, paste_ts: str) -> SlackMessage:
     """The reply to a paste that carries a prediction URL and no error."""
-    facts = [f"*Host* `{esc(url.host)}`"]
-    if url.region:
-        facts.append(f"*Region* `{url.region}`")
-    if url.service_id:
-        facts.append(f"*Service id* `{url.service_id}` ({url.api_version or 'v1'} inference)")
-    if url.custom_path:
-        facts.append(f"*{'API path' if url.route is Route.MAAS else 'Custom path'}* `{esc(url.custom_path)}`")
-    facts.append(f"*Registered as* `{service}`" if service else "_Not a registered service_")
-    text = (
-        "That looks like a ModelArts console link to a service."
-        if url.console
-        else "That looks like a ModelArts Studio (MaaS) endpoint."
-        if url.route is Route.MAAS and not url.service_id
-        else "That looks like a ModelArts prediction URL."
-    )
-    blocks: list[Block] = [_section(f"{text}\n" + "\n".join(facts))]
+    text, facts = url_facts(url)
+    shown = [f"*{label}* `{esc(value)}`" for label, value in facts]
+    shown.append(f"*Registered as* `{service}`" if service else "_Not a registered service_")
+    blocks: list[Block] = [_section(f"{text}\n" + "\n".join(shown))]
     if probe:
         blocks.append(ActionsBlock(block_id=PROBE_BLOCK, elements=[_probe_button(paste_ts)]))
     else:
