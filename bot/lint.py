@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
-from bot.playbook import PlaybookError, PlaybookLoadError, line_of
+from bot.playbook import Playbook, PlaybookError, PlaybookLoadError, line_of
 
 MARGIN = 0.05
 
@@ -24,70 +24,63 @@ def lint(folder: Path | str | None = None) -> tuple[list[PlaybookError], int]:
         kb = KnowledgeBase.load(folder)
     except PlaybookLoadError as exc:
         return exc.errors, 0
-    errors, checked = check_examples(kb)
-    return check_translations(kb) + check_steps(kb) + errors, checked
+    return check(kb, Matcher(kb))
 
 
-def check_translations(kb: KnowledgeBase) -> list[PlaybookError]:
-    """Every playbook, and every variant, speaks Chinese too: a title, a cause and each step (a Chinese paste
-    gets its whole answer in Chinese)."""
-    errors = []
+def check(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[PlaybookError], int]:
+    """Every check beyond loading, on a loaded knowledge base (hot reload runs these too): the problems, and how
+    many examples and counterexamples were run through ``matcher``."""
+    errors, checked = [], 0
     for playbook in kb.playbooks.values():
         text = (kb.root / playbook.path).read_text(encoding="utf-8")
-        sources = [([], playbook), *((["variants", i], v) for i, v in enumerate(playbook.variants))]
-        for where, source in sources:
-            missing = [f for f in ("title_zh", "cause_zh") if not getattr(source, f)]
-            if len(source.steps_zh) != len(source.steps):
-                missing.append(f"steps_zh ({len(source.steps_zh)} of {len(source.steps)} steps)")
-            if missing:
-                name = f"variant {source.id}" if where else "playbook"
-                errors.append(PlaybookError(playbook.path, line_of(text, where), f"{name} lacks {', '.join(missing)}"))
-    return errors
+        problems = [*_translations(playbook), *_steps(playbook)]
+        for where, problem in [*problems, *_examples(matcher, playbook)]:
+            errors.append(PlaybookError(playbook.path, line_of(text, where), problem))
+        checked += len(playbook.examples) + len(playbook.counterexamples)
+    return errors, checked
+
+
+def _sources(playbook: Playbook):
+    """The playbook and each of its variants, with where each stands in the file."""
+    yield [], playbook
+    for i, variant in enumerate(playbook.variants):
+        yield ["variants", i], variant
+
+
+def _translations(playbook: Playbook):
+    """Every playbook, and every variant, speaks Chinese too: a title, a cause and each step (a Chinese paste
+    gets its whole answer in Chinese)."""
+    for where, source in _sources(playbook):
+        missing = [f for f in ("title_zh", "cause_zh") if not getattr(source, f)]
+        if len(source.steps_zh) != len(source.steps):
+            missing.append(f"steps_zh ({len(source.steps_zh)} of {len(source.steps)} steps)")
+        if missing:
+            yield where, f"{f'variant {source.id}' if where else 'playbook'} lacks {', '.join(missing)}"
 
 
 _ASKS_FOR_THE_PASTE = re.compile(r"(?i)\bpaste\b[^.]{0,80}\bhere\b|贴到这里|贴在这里|粘贴到这里|发到这里")
 """A step asking for the error the reader just pasted to get the answer ("Paste the full response here")."""
 
 
-def check_steps(kb: KnowledgeBase) -> list[PlaybookError]:
+def _steps(playbook: Playbook):
     """No step asks for what the paste already holds: the bot has it; the step is noise."""
-    errors = []
-    for playbook in kb.playbooks.values():
-        text = (kb.root / playbook.path).read_text(encoding="utf-8")
-        sources = [([], playbook), *((["variants", i], v) for i, v in enumerate(playbook.variants))]
-        for where, source in sources:
-            for field in ("steps", "steps_zh"):
-                for n, step in enumerate(getattr(source, field)):
-                    if _ASKS_FOR_THE_PASTE.search(step):
-                        line = line_of(text, [*where, field, n])
-                        errors.append(PlaybookError(playbook.path, line, "step asks for what the paste already holds"))
-    return errors
+    for where, source in _sources(playbook):
+        for field in ("steps", "steps_zh"):
+            for n, step in enumerate(getattr(source, field)):
+                if _ASKS_FOR_THE_PASTE.search(step):
+                    yield [*where, field, n], "step asks for what the paste already holds"
 
 
-def check_examples(kb: KnowledgeBase) -> tuple[list[PlaybookError], int]:
-    """Run every example and counterexample of a loaded knowledge base: the problems, and how many were run."""
-    matcher = Matcher(kb)
-    errors: list[PlaybookError] = []
-    checked = 0
-    for playbook in kb.playbooks.values():
-        text = (kb.root / playbook.path).read_text(encoding="utf-8")
-        for i, example in enumerate(playbook.examples):
-            checked += 1
-            problem = _example_problem(matcher, playbook.code, example)
-            if problem:
-                errors.append(PlaybookError(playbook.path, line_of(text, ["examples", i]), problem))
-        for i, counter in enumerate(playbook.counterexamples):
-            checked += 1
-            d = matcher.diagnose(counter)
-            if d.matched and d.best.playbook.code == playbook.code:
-                errors.append(
-                    PlaybookError(
-                        playbook.path,
-                        line_of(text, ["counterexamples", i]),
-                        f"counterexample resolves to this playbook ({d.best.why})",
-                    )
-                )
-    return errors, checked
+def _examples(matcher: Matcher, playbook: Playbook):
+    """Each example resolves to its playbook (and variant) by a margin; no counterexample resolves to it."""
+    for i, example in enumerate(playbook.examples):
+        problem = _example_problem(matcher, playbook.code, example)
+        if problem:
+            yield ["examples", i], problem
+    for i, counter in enumerate(playbook.counterexamples):
+        d = matcher.diagnose(counter)
+        if d.matched and d.best.playbook.code == playbook.code:
+            yield ["counterexamples", i], f"counterexample resolves to this playbook ({d.best.why})"
 
 
 def _example_problem(matcher: Matcher, code: str, example) -> str | None:

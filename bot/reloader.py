@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.knowledge import SHIPPED_DIR, KnowledgeBase
-from bot.lint import check_examples, check_steps, check_translations
+from bot.lint import check
 from bot.matcher import Matcher
 from bot.playbook import PlaybookLoadError
 
@@ -52,7 +52,8 @@ class LiveKnowledge:
             self._stamp = fingerprint(self.folder)
             try:
                 kb = KnowledgeBase.load(self.folder)
-                errors = check_translations(kb) + check_steps(kb) + check_examples(kb)[0]
+                matcher = Matcher(kb)
+                errors = check(kb, matcher)[0]
             except PlaybookLoadError as exc:
                 errors = exc.errors
             if errors:
@@ -60,7 +61,7 @@ class LiveKnowledge:
                     log.error("playbook change refused, still serving the last good knowledge base: %s", error)
                 self._on_reload(False)
                 return False
-            self._matcher = Matcher(kb)
+            self._matcher = matcher
         log.info("playbooks reloaded: %d playbooks from %s", len(kb), self.folder)
         self._on_reload(True)
         return True

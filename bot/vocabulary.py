@@ -40,13 +40,9 @@ class Layer(StrEnum):
         return _NAMES[self][0]
 
     @property
-    def display_zh(self) -> str:
-        return _NAMES[self][1]
-
-    @property
     def hop(self) -> str:
         """The hop's short name in a path diagram."""
-        return _NAMES[self][2]
+        return _NAMES[self][1]
 
     @property
     def route(self) -> Route | None:
@@ -59,12 +55,12 @@ _HOPS = {
     Route.MAAS: (Layer.CLIENT, Layer.MAAS, Layer.ENGINE),
 }
 _NAMES = {
-    Layer.CLIENT: ("Client / network", "客户端 / 网络", "client"),
-    Layer.APIG: ("API Gateway (APIG)", "API 网关 (APIG)", "APIG"),
-    Layer.DISPATCHER: ("ModelArts dispatcher", "ModelArts 调度层", "dispatcher"),
-    Layer.MODEL: ("Model service", "模型服务", "model"),
-    Layer.MAAS: ("MaaS gateway", "MaaS 网关", "MaaS gateway"),
-    Layer.ENGINE: ("Model engine", "模型推理引擎", "engine"),
+    Layer.CLIENT: ("Client / network", "client"),
+    Layer.APIG: ("API Gateway (APIG)", "APIG"),
+    Layer.DISPATCHER: ("ModelArts dispatcher", "dispatcher"),
+    Layer.MODEL: ("Model service", "model"),
+    Layer.MAAS: ("MaaS gateway", "MaaS gateway"),
+    Layer.ENGINE: ("Model engine", "engine"),
 }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,21 +13,11 @@ import pytest
 import requests
 
 from bot.knowledge import SHIPPED_DIR
-from tests.doubles.slack_requests import SECRET, message_event, post_event
+from tests.doubles.slack_requests import message_event, post_event
 from tests.redis_server import running_redis
-from tests.test_serve import free_port, start, stop, wait_healthy
+from tests.test_serve import http_bot, stop
 
 PASTE = '{"error_code":"ModelArts.4206","error_msg":"Excessive number of requests to svc."}'
-
-
-def http_bot(api, state_url: str, *extra: str, **env) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    settings = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url,
-                "STATE_URL": state_url, **env}  # fmt: skip
-    proc = start(["serve", "--http", "--port", str(port), *extra], settings)
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(base + "/healthz", proc)
-    return proc, base
 
 
 @pytest.fixture(scope="module")

@@ -67,14 +67,21 @@ def stop(proc: subprocess.Popen) -> str:
     return err.decode()
 
 
-def test_http_mode_answers_a_signed_event(slack_api, tmp_path):
+def http_bot(api, state_url: str, *extra: str, **env) -> tuple[subprocess.Popen, str]:
+    """A bot in HTTP mode, in its own process, against the mock Slack ``api``, once it answers /healthz."""
     port = free_port()
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
-           "STATE_URL": f"sqlite:///{tmp_path}/state.sqlite3"}  # fmt: skip
-    proc = start(["serve", "--http", "--port", str(port)], env)
+    settings = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url,
+                "STATE_URL": state_url, **env}  # fmt: skip
+    proc = start(["serve", "--http", "--port", str(port), *extra], settings)
+    base = f"http://127.0.0.1:{port}"
+    wait_healthy(base + "/healthz", proc)
+    return proc, base
+
+
+def test_http_mode_answers_a_signed_event(slack_api, tmp_path):
+    proc, base = http_bot(slack_api, f"sqlite:///{tmp_path}/state.sqlite3")
     try:
-        wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
-        sent = post_event(f"http://127.0.0.1:{port}/slack/events", message_event(PASTE, ts="1.5"))
+        sent = post_event(f"{base}/slack/events", message_event(PASTE, ts="1.5"))
         assert sent.status == 200
         (reply,) = slack_api.wait_for("chat.postMessage", timeout=10)
         assert reply.body["thread_ts"] == "1.5" and "ModelArts.4206" in reply.body["text"]
@@ -169,13 +176,9 @@ def test_a_slack_that_cannot_be_reached_is_not_called_a_bad_token():
 
 
 def test_a_normal_start_logs_no_warning_and_an_answered_paste_logs_one_structured_line(slack_api, tmp_path):
-    port = free_port()
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
-           "STATE_URL": f"sqlite:///{tmp_path}/s.sqlite3"}  # fmt: skip
-    proc = start(["serve", "--http", "--port", str(port)], env)
+    proc, base = http_bot(slack_api, f"sqlite:///{tmp_path}/s.sqlite3")
     try:
-        wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
-        post_event(f"http://127.0.0.1:{port}/slack/events", message_event(PASTE_SECRET, ts="1700000900.000100"))
+        post_event(f"{base}/slack/events", message_event(PASTE_SECRET, ts="1700000900.000100"))
         slack_api.wait_for("chat.postMessage", timeout=10)
         time.sleep(0.3)
     finally:

@@ -53,27 +53,24 @@ def job_of(body: dict, bot_user_id: str | None) -> Job | None:
     """The job an event asks for; None when it is not a paste (or an edit that changed nothing we read)."""
     event = body.get("event") or {}
     if event.get("type") == "app_mention":
-        return _job("paste", event, event.get("channel"), True, body)
+        return _job("paste", event, message_text(event), event.get("channel"), True, body)
     if event.get("type") != "message" or not event.get("channel"):
         return None
     direct = event.get("channel_type") == "im"
     subtype = event.get("subtype")
     if subtype in PASTE_SUBTYPES:
         text = message_text(event)
-        return _job("paste", event, event["channel"], direct or _mentions(text, bot_user_id), body)
+        return _job("paste", event, text, event["channel"], direct or _mentions(text, bot_user_id), body)
     if subtype == "message_deleted" or (subtype == "message_changed" and _tombstone(event.get("message") or {})):
         deleted = event.get("previous_message") or event.get("message") or {}
         ts = event.get("deleted_ts") or deleted.get("ts")
-        return _job("delete", {**deleted, "ts": ts, "text": ""}, event["channel"], False, body) if ts else None
+        return _job("delete", {**deleted, "ts": ts}, "", event["channel"], False, body) if ts else None
     if subtype == "message_changed":
         edited, before = event.get("message") or {}, event.get("previous_message") or {}
-        if "ts" not in edited or (message_text(edited), edited.get("files")) == (
-            message_text(before),
-            before.get("files"),
-        ):
+        text = message_text(edited)
+        if "ts" not in edited or (text, edited.get("files")) == (message_text(before), before.get("files")):
             return None  # Slack also sends message_changed when it adds a link preview
-        addressed = direct or _mentions(message_text(edited), bot_user_id)
-        return _job("edit", edited, event["channel"], addressed, body)
+        return _job("edit", edited, text, event["channel"], direct or _mentions(text, bot_user_id), body)
     return None
 
 
@@ -82,10 +79,10 @@ def _tombstone(message: dict) -> bool:
     return message.get("subtype") == "tombstone" or (message.get("hidden") is True and not message.get("user"))
 
 
-def _job(kind: str, message: dict, channel: str | None, addressed: bool, body: dict) -> Job | None:
+def _job(kind: str, message: dict, text: str, channel: str | None, addressed: bool, body: dict) -> Job | None:
     if not isinstance(channel, str) or not channel or not isinstance(message.get("ts"), str):
         return None  # not a message Slack would send: nothing to answer
-    text, _ = bound(message_text(message), SLACK_TEXT_LIMIT)
+    text, _ = bound(text, SLACK_TEXT_LIMIT)
     cleaned = redact(text)
     ts = message["ts"]
     version = (message.get("edited") or {}).get("ts") or body.get("event_time") or body.get("event_id") or ""

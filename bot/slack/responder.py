@@ -49,6 +49,8 @@ TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
 """What a Slack call raises when the connection failed: time-outs, resets, a connection closed before the answer."""
 PASSING_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 """Slack errors that pass: the same call later may succeed."""
+FIGURES_S = 60.0
+"""How long the Home tab's figures are reused before the store is read again."""
 MAX_THREAD_PAGES = 10
 """Pages of a thread (200 messages each) searched for an answer an earlier attempt may have posted."""
 
@@ -70,6 +72,7 @@ class Responder:
         self.probes = probes
         self.metrics = metrics
         self._thinking = threading.Lock()
+        self._figures_cache: tuple[float, dict] | None = None
 
     # -- pastes -----------------------------------------------------------------------------------
 
@@ -95,7 +98,7 @@ class Responder:
         self._warn(client, job, t.secrets)
         reply = self.store.reply_for(job.channel, job.ts)
         if reply is None and job.uncertain and (posted := self._posted_before(client, job)):
-            reply = self._record(job, posted, t)
+            reply = self._record(job.channel, job.ts, job.thread_ts, posted, t)
         if reply is not None and job.kind == "paste":
             return {"outcome": "answered_before", **facts}  # a redelivery, or an attempt that posted before it failed
         if t.gap:
@@ -103,7 +106,7 @@ class Responder:
         reply_ts = self._post(client, job, t) if reply is None else self._update(client, reply, t)
         if reply_ts is None:
             return {"outcome": "silent", **facts}
-        self._record(job, reply_ts, t)
+        self._record(job.channel, job.ts, job.thread_ts, reply_ts, t)
         if reply is not None:
             return {"outcome": "updated", **facts}
         self.metrics.reply_seconds.observe(max(0.0, time.time() - job.received))
@@ -147,8 +150,9 @@ class Responder:
             return None
         return self._send(client, job.channel, job.thread_ts, render_triage(t, job.ts), answers=job.ts)
 
-    def _record(self, job: Job, reply_ts: str, t: Triage) -> Reply:
-        reply = Reply(job.channel, job.ts, reply_ts, job.thread_ts, t.playbook, t.variant, t.gap_text, t.probe, t.lang)
+    def _record(self, channel: str, paste_ts: str, thread_ts: str, reply_ts: str, t: Triage) -> Reply:
+        """Remember the answer ``reply_ts`` to a paste, with what its buttons may act on."""
+        reply = Reply(channel, paste_ts, reply_ts, thread_ts, t.playbook, t.variant, t.gap_text, t.probe, t.lang)
         self.store.save_reply(reply)
         return reply
 
@@ -193,25 +197,31 @@ class Responder:
                 return
             text = "\n".join([message_text(message), *shared_texts(client, file_ids(message))])
             t = self._triage(text, addressed=True, user=(body.get("user") or {}).get("id"), channel=channel)
-            answer = render_triage(t, message["ts"])
+            answer, thread = render_triage(t, message["ts"]), message.get("thread_ts") or message["ts"]
             try:
-                posted = self._send(client, channel, message.get("thread_ts") or message["ts"], answer, message["ts"])
+                posted = self._send(client, channel, thread, answer, message["ts"])
             except SlackApiError:
                 respond(text=answer.text, blocks=answer.blocks, response_type="ephemeral", replace_original=False)
                 return
-            job = Job(f"shortcut:{channel}:{message['ts']}", "paste", channel, message["ts"],
-                      message.get("thread_ts") or message["ts"], message.get("user"), "", True)  # fmt: skip
-            self._record(job, posted, t)
+            self._record(channel, message["ts"], thread, posted, t)
             self.store.count_answer(t.playbook, t.variant)
 
     def publish_home(self, client: WebClient, user: str) -> None:
         """Show ``user`` the Home tab: what the bot does, how to use it, what can be probed, recent figures."""
         with self.reporting("home"):
-            _, stats = stats_report(self.store)
+            stats = self._figures()
             top = [(r["playbook"], r["answers"]) for r in stats["by_playbook"] if r["playbook"]]
             guide_ = guide(self.probes.policy if self.probes else None)
             view = render_home(guide_, stats["answers"], stats["votes"], stats["helpful_rate"], top)
             client.views_publish(user_id=user, view=view)
+
+    def _figures(self) -> dict:
+        """The workspace's figures for the Home tab, read from the store at most once per ``FIGURES_S``: every
+        user opening the tab would otherwise read every vote."""
+        now = time.monotonic()
+        if self._figures_cache is None or now - self._figures_cache[0] >= FIGURES_S:
+            self._figures_cache = (now, stats_report(self.store)[1])
+        return self._figures_cache[1]
 
     # -- probes -----------------------------------------------------------------------------------
 

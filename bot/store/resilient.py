@@ -45,12 +45,17 @@ class ResilientStore(Store):
         self._owed: dict[str, tuple[str, object, float]] = {}  # what to write to the primary when it is back
         self._owed_lock = threading.Lock()
 
-    def _call(self, method: str, *args):
+    def _call(self, method: str, *args, local: tuple | None = None, owed: tuple | None = None):
+        """``method`` on the primary; on a failure, on the fallback (with ``local`` arguments, if given), and when the
+        fallback took it (anything but False), ``owed`` (key, kind, value, ttl) is kept for the primary."""
         try:
             result = getattr(self.primary, method)(*args)
         except FAILURES as exc:
             self._failed(method, exc)
-            return getattr(self.fallback, method)(*args)
+            result = getattr(self.fallback, method)(*(local or args))
+            if owed is not None and result is not False:
+                self._owe(*owed)
+            return result
         if self._degraded or self._owed:
             self._recovered()
         return result
@@ -87,18 +92,9 @@ class ResilientStore(Store):
     # -- the inbox ---------------------------------------------------------------------------------
 
     def enqueue(self, job: Job, ttl_s: int = DEDUP_TTL_S) -> bool:
-        try:
-            new = self.primary.enqueue(job, ttl_s)
-        except FAILURES as exc:
-            self._failed("enqueue", exc)
-            # Another replica may take the same paste in meanwhile (dedup is per process now): look before posting.
-            new = self.fallback.enqueue(replace(job, uncertain=True), ttl_s)
-            if new:
-                self._owe(job_claim(job.key), "claim", None, ttl_s)
-            return new
-        if self._degraded or self._owed:
-            self._recovered()
-        return new
+        # Another replica may take the same paste in meanwhile (dedup is per process then): look before posting.
+        local = (replace(job, uncertain=True), ttl_s)
+        return self._call("enqueue", job, ttl_s, local=local, owed=(job_claim(job.key), "claim", None, ttl_s))
 
     def lease(self, owner: str, lease_s: float) -> Job | None:
         local = self.fallback.lease(owner, lease_s)  # taken in while degraded: only this process has them
@@ -135,17 +131,7 @@ class ResilientStore(Store):
     # -- the rest ----------------------------------------------------------------------------------
 
     def claim(self, key: str, ttl_s: int = DEDUP_TTL_S) -> bool:
-        try:
-            taken = self.primary.claim(key, ttl_s)
-        except FAILURES as exc:
-            self._failed("claim", exc)
-            taken = self.fallback.claim(key, ttl_s)
-            if taken:
-                self._owe(key, "claim", None, ttl_s)
-            return taken
-        if self._degraded or self._owed:
-            self._recovered()
-        return taken
+        return self._call("claim", key, ttl_s, owed=(key, "claim", None, ttl_s))
 
     def release(self, key: str) -> None:
         with self._owed_lock:
@@ -153,15 +139,7 @@ class ResilientStore(Store):
         self._call("release", key)
 
     def save_reply(self, reply: Reply, ttl_s: int = REPLY_TTL_S) -> None:
-        try:
-            self.primary.save_reply(reply, ttl_s)
-        except FAILURES as exc:
-            self._failed("save_reply", exc)
-            self.fallback.save_reply(reply, ttl_s)
-            self._owe(f"reply:{reply.channel}:{reply.paste_ts}", "reply", reply, ttl_s)
-            return
-        if self._degraded or self._owed:
-            self._recovered()
+        self._call("save_reply", reply, ttl_s, owed=(f"reply:{reply.channel}:{reply.paste_ts}", "reply", reply, ttl_s))
 
     def reply_for(self, channel: str, paste_ts: str) -> Reply | None:
         found = self._call("reply_for", channel, paste_ts)
@@ -202,9 +180,10 @@ class ResilientStore(Store):
 
     def health(self) -> str:
         """Degraded when the primary does not answer, or cannot take a write (a full disk still reads)."""
-        if self.ping() and self._degraded:
+        alive = self.ping()
+        if alive and self._degraded:
             self.claim(f"health:{uuid.uuid4().hex}", 1)  # a real write: succeeds (and pays what is owed) once it works
-        return "degraded: process-local fallback" if self._degraded or not self.ping() else "ok"
+        return "ok" if alive and not self._degraded else "degraded: process-local fallback"
 
     @property
     def degraded(self) -> bool:
