@@ -50,10 +50,13 @@ _NUMBER = re.compile(r"(?<![A-Za-z0-9_.:/+-])[1-5]\d\d(?=s\b|(?![A-Za-z0-9_:/]|\
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
     r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back|gives?|giving|reports?|reported|throws?|threw|hit|hits|hitting)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|\bwith\s{1,2}an?\s{1,2}|\bfail(?:s|ed|ing)?\s{1,3}with\s{1,2}(?:an?\s{1,2})?|\b(?:is|was)\s{1,2}an?\s{1,2}|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
-    r"|\bupstream\s{1,3})$",
+    r"|\bupstream\s{1,3}|\d\s?(?:s|ms|秒)[ \t,，:]{1,3})$",
     re.IGNORECASE,
 )
 _LINE_START = re.compile(r"\n[ \t(\[]{0,3}$")
+_ASKS_STATUS = re.compile(r"(?i)status|http_code|状态码")
+"""A line that asks for the status (``r.status_code``, curl's ``-w '%{http_code}'``): the number opening the next
+line answers it."""
 _STATUS_AFTER = re.compile(
     r"\s{1,4}(?:Client Error|Server Error|Unauthorized|Forbidden|Not Found|Bad Request|Too Many Requests"
     r"|Gateway Time-?out|Request Entity Too Large|Method Not Allowed|Internal Server Error|Bad Gateway"
@@ -119,7 +122,7 @@ _DURATION = re.compile(
     r"|(?:request|response)_time\W{1,3}(?P<secs>\d{1,5}\.\d{1,6})"
     r"|_seconds(?:_bucket|_sum|_count)?\b[^=\n]{0,80}=\s{0,2}(?P<metric>\d{1,5}(?:\.\d{1,6})?)"
     r"|(?P<word>(?:twenty|thirty|forty|fifty|sixty|ninety)(?=[\s-]{0,2}(?:seconds?|secs?|s)\b)|a minute|[二三四五六]十(?=多?秒)|一分钟)"
-    r"|(?<![\w.])(?P<value>\d{1,7}(?:\.\d{1,4})?)\s?(?P<unit>ms|milliseconds|毫秒|s|secs?|seconds?|秒)(?![a-z])"
+    r"|(?<![A-Za-z0-9_.])(?P<value>\d{1,7}(?:\.\d{1,4})?)\s?(?P<unit>ms|milliseconds|毫秒|s|secs?|seconds?|秒)(?![a-z])"
 )
 _FAILURE = re.compile(
     r"time[ds]?[ -]?out|timeout|fail|error|exception|refused|reset|abort|cancel|drop|cut off|\bdie[sd]?\b|"
@@ -127,7 +130,7 @@ _FAILURE = re.compile(
     r"|(?:empty|空的|返回)\s{0,3}50[234]\b|\(\s?[45]\d\d\s?\)|\breject|\brefus|\bturn\w* away|\bwon'?t\b|\bcan'?t\b|cannot|unable"
     r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|not authori[sz]ed"
     r"|unauthori[sz]ed|forbidden|no (?:access|permission)|rate.?limit|throttl|bounce|choke|没有(?:访问)?权限|无权|被拒|限流"
-    r"|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
+    r"|complain|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
     r"|告警|重启|卡在|一直|部署中|deploying for|sitting in|never (?:becomes|turns|gets|reaches)|still (?:deploying|starting|pending)"
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
@@ -145,6 +148,16 @@ _ALERT = re.compile(
 )
 """Alert headers; a code under a resolved one is history, under a firing one it is the news."""
 ALERT_REACH = 1500
+_HOP_NAMES = {
+    Layer.APIG: re.compile(
+        r"(?<!maas )(?<!bad )\b(?:api[ -]?)?gateway\b(?![ -](?:forwarding|time-?out|timeout))|\bapig\b"
+        r"|(?<!maas)(?<!maas )网关(?!转发|超时)"
+    ),
+    Layer.DISPATCHER: re.compile(r"\bdispatcher\b|modelarts itself|调度"),
+}
+"""How people name the hop that answered: "the gateway says...", "the dispatcher answers...", "网关提示"."""
+_DENIED = re.compile(r"(?:\bnot|\bnever|n't|不是)\W{1,3}(?:(?:from|the|an?|by|at|via|just|even)\W{1,3}){0,3}$")
+"""Words before a hop's name that take the blame off it: "(not the gateway)", "not from APIG"."""
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -210,6 +223,10 @@ class Evidence:
     """How long things took, in seconds: timings, alert values, HAR waits, "about forty seconds"."""
     failed: bool = False
     """The paste says something failed (an error status, an exception, "timed out", "断开"...)."""
+    blamed: frozenset[Layer] = frozenset()
+    """Hops the paste names as the one that answered ("the gateway refuses it", "调度报错")."""
+    cleared: frozenset[Layer] = frozenset()
+    """Hops the paste says did not answer ("from ModelArts itself, not the gateway")."""
     signs: frozenset[str] = frozenset()
     """The knowledge base's symptom patterns found in the text (filled in by the matcher, in one RE2 pass)."""
 
@@ -243,13 +260,32 @@ def extract(paste: str | bytes) -> Evidence:
         route=_route(lower, words, urls, codes),
         surface=_surface(lower, codes),
         durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],
-        failed=bool(codes) or any(s >= 400 for s in statuses) or _says_failed(lower),
+        failed=bool(codes) or any(s >= 400 for s in statuses) or _says_failed(lower, _alerts(lower)),
+        **_hops(lower),
     )
 
 
-def _says_failed(lower: str) -> bool:
-    """Does the text say something failed, other than to deny it ("no errors")?"""
-    return any(not _NEGATED.search(lower[max(0, m.start() - 16) : m.start()]) for m in _FAILURE.finditer(lower))
+def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
+    """Does the text say something failed, other than to deny it ("no errors") or under a resolved alert?"""
+    return any(
+        not _NEGATED.search(lower[max(0, m.start() - 16) : m.start()]) and not _under_resolved_alert(alerts, m.start())
+        for m in _FAILURE.finditer(lower)
+    )
+
+
+def _hops(lower: str) -> dict[str, frozenset[Layer]]:
+    """The hops the paste names, as ``blamed`` (said to answer) and ``cleared`` (said not to)."""
+    blamed, cleared = set(), set()
+    for layer, names in _HOP_NAMES.items():
+        for m in names.finditer(lower):
+            denied = _DENIED.search(lower, max(0, m.start() - 40), m.start())
+            (cleared if denied else blamed).add(layer)
+    return {"blamed": frozenset(blamed - cleared), "cleared": frozenset(cleared)}
+
+
+def _alerts(text: str) -> list[tuple[int, bool]]:
+    """Alert headers in ``text``, in order: where each stands and whether it says the alert is resolved."""
+    return [(m.start(), m.group("resolved") is not None) for m in _ALERT.finditer(text)]
 
 
 def _durations(lower: str):
@@ -272,14 +308,17 @@ def _surface(lower: str, codes: tuple[CodeHit, ...]) -> Surface | None:
     """Prediction for a code only a model call returns (MaaS gateway, model service); else the surface with
     more distinct signs, prediction on a tie so a management word in passing does not silence a failure.
 
-    An error's own message counts for management only: a management API's message may name a real-time
-    service ("The online service status needs...") without the paste being about calling one."""
+    An error's own message (its ``error_msg``, else the rest of its line) counts for management only: a management
+    API's message may name a real-time service ("The online service status needs...") without the paste being
+    about calling one."""
     if any(_layer_of(h.code) in (Layer.MAAS, Layer.MODEL) for h in codes):
         return Surface.PREDICTION
     management = Surface.MANAGEMENT.weight(lower)
     for hit in codes:
-        if hit.message:
-            lower = lower.replace(hit.message.lower(), " ")
+        line = hit.line.lower()
+        said = hit.message.lower() if hit.message else line[line.find(hit.raw.lower()) + len(hit.raw) :]
+        if said.strip():
+            lower = lower.replace(said, " ")
     prediction = Surface.PREDICTION.weight(lower) + 2 * any(_layer_of(h.code) is Layer.APIG for h in codes)
     if management > prediction:
         return Surface.MANAGEMENT
@@ -342,7 +381,7 @@ def _codes(text: str, maas: bool = False):
     """Error codes in any written form; with ``maas`` (the paste is about MaaS), bare numbers of the 81xxx family
     too (``MaaS 81010 on every call``), as the MaaS gateway's codes."""
     found = 0
-    alerts = [(m.start(), m.group("resolved") is not None) for m in _ALERT.finditer(text)]
+    alerts = _alerts(text)
     for m in _CODE.finditer(text):
         if found >= MAX_CODE_HITS:
             return
@@ -401,7 +440,7 @@ def _statuses(text: str):
         if (
             _STATUS_BEFORE.search(before)
             or ((not before or before[-1] in " \t\n([") and _STATUS_AFTER.match(text, end, end + 40))
-            or (_LINE_START.search(before) and "status" in text[max(0, start - 200) : start].lower())
+            or (_LINE_START.search(before) and _ASKS_STATUS.search(text, max(0, start - 200), start))
         ):
             yield int(m.group(0))
 

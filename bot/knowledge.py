@@ -50,12 +50,22 @@ class KnowledgeBase:
         self.descriptions: DescriptionIndex[Entry] = DescriptionIndex(
             [(_described(p, v), Entry(p, v)) for p in playbooks for v in (None, *p.variants)]
         )
+        kin: dict[str, set[str]] = {}
+        for p in playbooks:
+            for other in p.related:
+                kin.setdefault(p.code, set()).add(other)
+                kin.setdefault(other, set()).add(p.code)
+        self._kin = {code: frozenset(others) for code, others in kin.items()}
         self.signs = SignSet(p.symptoms + tuple(s for v in p.variants for s in v.symptoms) for p in playbooks)
         self.with_symptoms = tuple(
             p
             for p in playbooks
             if p.symptoms or p.status_signs or p.latency_s or any(v.symptoms or v.status_signs for v in p.variants)
         )
+
+    def kin(self, code: str) -> frozenset[str]:
+        """Playbooks related to ``code`` either way (``related:`` in one of the two)."""
+        return self._kin.get(code, frozenset())
 
     def __len__(self) -> int:
         return len(self.playbooks)

@@ -23,7 +23,7 @@ from bot.knowledge import Entry, KnowledgeBase
 from bot.message_index import PasteView
 from bot.playbook import Playbook, Variant
 from bot.scoring import DEFAULT, Scoring
-from bot.vocabulary import Route, Surface, distinctive, shorten
+from bot.vocabulary import Layer, Route, Surface, distinctive, shorten
 
 _REASON_PHRASES = frozenset(" ".join(re.findall(r"[a-z0-9]+", s.phrase.lower())) for s in HTTPStatus)
 """HTTP's own reason phrases: after a status number they are the status line, not an error message."""
@@ -244,7 +244,11 @@ class Matcher:
         hits = self.kb.messages.find(view, cover=s.index_cover, verify=s.index_verify)
         # best first; at equal similarity the longer text, and the one that names a variant
         hits.sort(key=lambda h: (h.score, h.words, h.payload.variant is not None), reverse=True)
-        longer = [default_process(h.message) for h in hits if h.words > s.generic_words]
+        longer = [
+            default_process(h.message)
+            for h in hits
+            if h.words > s.generic_words and h.payload.playbook.layer not in ev.cleared
+        ]
         for hit in hits:
             playbook, variant = hit.payload.playbook, hit.payload.variant
             generic = hit.words <= s.generic_words
@@ -265,6 +269,7 @@ class Matcher:
                 continue  # the text stands beside a code, or is that code's own text: the code decides
             confidence = s.message_base + s.message_span * (hit.score - s.index_verify) / (100 - s.index_verify)
             confidence -= 0.0 if ev.context else s.no_context_penalty
+            confidence *= s.cleared if playbook.layer in ev.cleared else 1.0
             if coded:
                 confidence *= s.secondary
             why = f"message '{shorten(hit.message, 60)}' (similarity {hit.score:.0f}%)"
@@ -304,19 +309,28 @@ class Matcher:
             yield Candidate(playbook, variant, None, round(confidence, 2), why)
 
     def _by_description(self, ev: Evidence):
-        """A failure told in people's own words, in a ModelArts context: the playbook it describes best, by
-        a clear margin, with a confidence that says it is a description."""
+        """A failure told in people's own words: the playbook it describes best, by a clear margin, with a
+        confidence that says it is a description. In a ModelArts context any playbook; without one, only a
+        strong match to ModelArts's own machinery (dispatcher, model service), whose words are its own."""
         s = self.scoring
-        if not (ev.context and ev.failed) or ev.surface is Surface.MANAGEMENT or len(ev.text) > s.description_scan:
+        if not ev.failed or ev.surface is Surface.MANAGEMENT or ev.foreign or len(ev.text) > s.description_scan:
             return
         best: dict[str, tuple[float, Entry]] = {}
         for hit in self.kb.descriptions.search(ev.text, limit=12):
-            best.setdefault(hit.payload.playbook.code, (hit.score, hit.payload))
+            best.setdefault(
+                hit.payload.playbook.code, (hit.score * self._named(hit.payload.playbook.layer, ev), hit.payload)
+            )
         ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
         if not ranked:
             return
         score, entry = ranked[0]
-        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        kin = self.kb.kin(entry.playbook.code)  # related playbooks share a story: they do not compete
+        runner_up = next((other for other, e in ranked[1:] if e.playbook.code not in kin), 0.0)
+        if not ev.context:
+            layer = (entry.variant.layer if entry.variant else None) or entry.playbook.layer
+            own = layer in _OWN_MACHINERY
+            if not (own and score >= s.description_own_min and score >= s.description_own_ratio * runner_up):
+                return
         clear = score >= s.description_min and score >= s.description_ratio * runner_up
         if not clear and not (score >= s.description_short_min and score >= s.description_short_ratio * runner_up):
             return
@@ -324,8 +338,17 @@ class Matcher:
             entry = Entry(entry.playbook, None)
         grown = max(0.0, min(1.0, (score - s.description_min) / s.description_range))
         confidence = s.description_base + s.description_span * grown
+        if not ev.context:
+            confidence = s.description_own
         why = f"described in other words (match {score:.0f}, {score / max(runner_up, 1e-9):.2f}x the next)"
         yield Candidate(entry.playbook, entry.variant, None, round(confidence, 2), why)
+
+    def _named(self, layer: Layer, ev: Evidence) -> float:
+        """How a description's match is weighed by the hop the paste names: up if it blames that hop, down if
+        it says that hop did not answer."""
+        if layer in ev.blamed:
+            return self.scoring.blamed
+        return self.scoring.cleared if layer in ev.cleared else 1.0
 
     def _agreed(self, weak: Candidate | None, described: Candidate) -> Candidate:
         """A description that agrees with a weaker sign of the same playbook makes both surer."""
@@ -373,6 +396,12 @@ class Matcher:
         target = default_process(message)
         texts = playbook.messages + tuple(m for v in playbook.variants for m in v.messages)
         return any(fuzz.ratio(default_process(m), target) >= self.scoring.explains_ratio for m in texts)
+
+
+_OWN_MACHINERY = (Layer.DISPATCHER, Layer.MODEL)
+"""Hops whose playbooks speak of ModelArts's own machinery (dispatcher, model import, custom images, batch
+services): a strong description of one needs no other sign of ModelArts. Gateways and LLM engines talk like
+any other's."""
 
 
 def _on_route(variant: Variant, ev: Evidence, own_words: bool = False) -> bool:

@@ -66,8 +66,18 @@ class Scoring:
     description_range: float = 20.0
     agreement: float = 0.08
     """A description agreeing with a weak message or sign of the same playbook."""
+    description_own_min: float = 25.0
+    description_own_ratio: float = 1.25
+    """Without anything else about ModelArts, a description of its own machinery must score this, this far ahead."""
+    description_own: float = 0.62
+    """Confidence of such a description: the least sure answer the bot gives unprompted."""
     description_scan: int = 20_000
     """Longer pastes are logs, not descriptions: not read this way."""
+
+    blamed: float = 1.15
+    """Factor for a described playbook of the hop the paste names as answering ("the gateway refuses it")."""
+    cleared: float = 0.8
+    """Factor for a code-less match of a hop the paste says did not answer ("not the gateway")."""
 
     # the message index
     index_cover: float = 0.5
