@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -158,6 +158,30 @@ _HOP_NAMES = {
 """How people name the hop that answered: "the gateway says...", "the dispatcher answers...", "网关提示"."""
 _DENIED = re.compile(r"(?:\bnot|\bnever|n't|不是)\W{1,3}(?:(?:from|the|an?|by|at|via|just|even)\W{1,3}){0,3}$")
 """Words before a hop's name that take the blame off it: "(not the gateway)", "not from APIG"."""
+_OTHER_SERVICE = re.compile(
+    r"https?://(?!modelarts|iam\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z]{2,12})\.(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?"
+    r"myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) (?:[a-z]+){0,1}"
+    r"(?:list|create|delete|show|update|batch)[a-z]{3,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
+)
+"""Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
+where every ModelArts caller gets its token), one of its API operations (``ECS ListServersDetails``), or its SDK
+and tools (``ObsException``, ``obsutil``)."""
+_TALK = re.compile(
+    r"(?P<lead>^\W{0,3}(?:status(?: update)?|update|fyi|resolved|fixed|solved|all good|已解决|已修复|搞定)\b)"
+    r"|(?P<review>\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\bcode review\b)"
+    r"|(?P<unasked>\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i) "
+    r"(?:start|build|go|launch)|planning|just asking|quick question|no (?:issues?|problems?|errors?) yet)\b"
+    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做)",
+    re.IGNORECASE,
+)
+"""A paste that talks about errors rather than reporting one: a status update, a code review, a question asked
+before anything ran."""
+_OVER = re.compile(
+    r"(?i)\b(?:fixed|resolved|solved|sorted)\b|\bworks? (?:again|now)\b|back to normal|no action needed|已解决|已修复|恢复正常|已恢复"
+)
+"""Words that say a failure is over."""
+_ONGOING = re.compile(r"(?i)\b(?:still|again|but|keeps?|firing|triggered)\b|仍|还是|又|但")
+"""Words that say a failure goes on, whatever else the paste says."""
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -223,6 +247,9 @@ class Evidence:
     """How long things took, in seconds: timings, alert values, HAR waits, "about forty seconds"."""
     failed: bool = False
     """The paste says something failed (an error status, an exception, "timed out", "断开"...)."""
+    talk: bool = False
+    """The paste talks about errors without reporting one: a status update saying it is fixed, a code review, a
+    question asked before anything failed. Its codes are history, not news."""
     blamed: frozenset[Layer] = frozenset()
     """Hops the paste names as the one that answered ("the gateway refuses it", "调度报错")."""
     cleared: frozenset[Layer] = frozenset()
@@ -244,23 +271,30 @@ def extract(paste: str | bytes) -> Evidence:
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))
     statuses = _unique(_statuses(text))
+    exceptions = _unique(m.group(0) for m in _EXCEPTION.finditer(text))
+    messages = _unique(_message_of(m).strip() for m in _MESSAGE.finditer(text))
+    shown = bool(any(h.in_body for h in codes) or statuses or exceptions or messages or _QUOTED.search(text))
+    talk = not any(h.in_body for h in codes) and _talks(lower.lstrip(), shown)
+    if talk:
+        codes = tuple(replace(h, resolved=True) for h in codes)
     return Evidence(
         text=text,
         truncated=truncated,
         codes=codes,
         statuses=statuses,
-        messages=_unique(_message_of(m).strip() for m in _MESSAGE.finditer(text)),
+        messages=messages,
         request_ids=_unique(m.group("id").lower() for m in _REQUEST_ID.finditer(text)),
         urls=urls,
-        exceptions=_unique(m.group(0) for m in _EXCEPTION.finditer(text)),
+        exceptions=exceptions,
         context=context or any(u.route for u in urls),
         foreign=not context and _mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES),
         lang=_language(text),
         quoted=_unique(next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text)),
         route=_route(lower, words, urls, codes),
-        surface=_surface(lower, codes),
+        surface=_surface(lower, codes, urls),
         durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],
-        failed=bool(codes) or any(s >= 400 for s in statuses) or _says_failed(lower, _alerts(lower)),
+        failed=not talk and (bool(codes) or any(s >= 400 for s in statuses) or _says_failed(lower, _alerts(lower))),
+        talk=talk,
         **_hops(lower),
     )
 
@@ -271,6 +305,18 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
         not _NEGATED.search(lower[max(0, m.start() - 16) : m.start()]) and not _under_resolved_alert(alerts, m.start())
         for m in _FAILURE.finditer(lower)
     )
+
+
+def _talks(lower: str, shown: bool) -> bool:
+    """Talk about errors: a code review; a status update that says the failure is over ("fixed now — the 81002
+    earlier was..."); or, with no error ``shown``, a question asked before anything ran ("just asking, haven't
+    started the load test")."""
+    kinds = {m.lastgroup for m in _TALK.finditer(lower)}
+    if "review" in kinds:
+        return True
+    if "lead" in kinds and _OVER.search(lower) and not _ONGOING.search(lower):
+        return True
+    return not shown and "unasked" in kinds and ("?" in lower or "？" in lower)
 
 
 def _hops(lower: str) -> dict[str, frozenset[Layer]]:
@@ -304,15 +350,20 @@ def _durations(lower: str):
             yield value / 1000 if m.group("unit") in ("ms", "毫秒", "milliseconds") else value
 
 
-def _surface(lower: str, codes: tuple[CodeHit, ...]) -> Surface | None:
+def _surface(lower: str, codes: tuple[CodeHit, ...], urls: tuple[PredictionUrl, ...]) -> Surface | None:
     """Prediction for a code only a model call returns (MaaS gateway, model service); else the surface with
     more distinct signs, prediction on a tie so a management word in passing does not silence a failure.
+
+    Another Huawei Cloud service called (its own address, an API of its own, its SDK), with no prediction address
+    in sight, is not a prediction: its calls cross the same gateway and return the same ``APIG`` codes.
 
     An error's own message (its ``error_msg``, else the rest of its line) counts for management only: a management
     API's message may name a real-time service ("The online service status needs...") without the paste being
     about calling one."""
     if any(_layer_of(h.code) in (Layer.MAAS, Layer.MODEL) for h in codes):
         return Surface.PREDICTION
+    if _OTHER_SERVICE.search(lower) and not any(u.route for u in urls):
+        return Surface.MANAGEMENT
     management = Surface.MANAGEMENT.weight(lower)
     for hit in codes:
         line = hit.line.lower()

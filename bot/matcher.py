@@ -311,7 +311,8 @@ class Matcher:
     def _by_description(self, ev: Evidence):
         """A failure told in people's own words: the playbook it describes best, by a clear margin, with a
         confidence that says it is a description. In a ModelArts context any playbook; without one, only a
-        strong match to ModelArts's own machinery (dispatcher, model service), whose words are its own."""
+        strong match to ModelArts's own machinery (dispatcher, model service), whose words are its own, told in words
+        rather than shown as a log from some server."""
         s = self.scoring
         if not ev.failed or ev.surface is Surface.MANAGEMENT or ev.foreign or len(ev.text) > s.description_scan:
             return
@@ -328,7 +329,7 @@ class Matcher:
         runner_up = next((other for other, e in ranked[1:] if e.playbook.code not in kin), 0.0)
         if not ev.context:
             layer = (entry.variant.layer if entry.variant else None) or entry.playbook.layer
-            own = layer in _OWN_MACHINERY
+            own = layer in _OWN_MACHINERY and not _LOG_LINE.search(ev.text)
             if not (own and score >= s.description_own_min and score >= s.description_own_ratio * runner_up):
                 return
         clear = score >= s.description_min and score >= s.description_ratio * runner_up
@@ -398,6 +399,8 @@ class Matcher:
         return any(fuzz.ratio(default_process(m), target) >= self.scoring.explains_ratio for m in texts)
 
 
+_LOG_LINE = re.compile(r"(?m)^\W{0,2}\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+"""A timestamped log line: a paste that has one is a log from somewhere, not a description in someone's words."""
 _OWN_MACHINERY = (Layer.DISPATCHER, Layer.MODEL)
 """Hops whose playbooks speak of ModelArts's own machinery (dispatcher, model import, custom images, batch
 services): a strong description of one needs no other sign of ModelArts. Gateways and LLM engines talk like
