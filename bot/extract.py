@@ -159,29 +159,42 @@ _HOP_NAMES = {
 _DENIED = re.compile(r"(?:\bnot|\bnever|n't|不是)\W{1,3}(?:(?:from|the|an?|by|at|via|just|even)\W{1,3}){0,3}$")
 """Words before a hop's name that take the blame off it: "(not the gateway)", "not from APIG"."""
 _OTHER_SERVICE = re.compile(
-    r"https?://(?!modelarts|iam\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z]{2,12})\.(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?"
+    r"(?<![\w.-])(?!modelarts|iam\.|swr\.|obs\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z]{2,12})\.(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?"
     r"myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) (?:[a-z]+){0,1}"
-    r"(?:list|create|delete|show|update|batch)[a-z]{3,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
+    r"(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
+    r"|\b(?P<named>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|sis|ocr(?: general-text)?|nlp|image recognition|image tagging)"
+    r"(?: \([^)]{1,40}\))? (?:api|sdk|call|publish)\b|(?:语音识别|文字识别|图像识别|图像标签)(?:接口|api))"
 )
 """Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
-where every ModelArts caller gets its token), one of its API operations (``ECS ListServersDetails``), or its SDK
+where every ModelArts caller gets its token, nor the SWR images and OBS buckets a service runs from), one of its API operations (``ECS ListServersDetails``), or its SDK
 and tools (``ObsException``, ``obsutil``)."""
 _TALK = re.compile(
-    r"(?P<lead>^\W{0,3}(?:status(?: update)?|update|fyi|resolved|fixed|solved|all good|已解决|已修复|搞定)\b)"
-    r"|(?P<review>\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\bcode review\b)"
+    r"(?P<artefact>^\W{0,3}(?:commit [0-9a-f]{7,40}|post-?mortem|runbook|docs?\b|wiki|jira\b|template|(?:test )?fixture"
+    r"|review(?:ing)?\b|代码评审|评审|复盘|文档)|\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\bcode review\b|\blgtm\b)"
+    r"|(?P<lead>^\W{0,3}(?:status(?: update)?|update|fyi|good news|resolved|fixed|solved|all good|已解决|已修复|搞定)\b)"
     r"|(?P<unasked>\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i) "
-    r"(?:start|build|go|launch)|planning|just asking|quick question|no (?:issues?|problems?|errors?) yet)\b"
+    r"(?:start|build|go|launch)|planning|just asking|quick question|no (?:issues?|problems?|errors?) yet"
+    r"|nothing (?:is )?failing|reading the docs|design doc|ahead of (?:the )?launch)\b"
     r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做)",
     re.IGNORECASE,
 )
-"""A paste that talks about errors rather than reporting one: a status update, a code review, a question asked
-before anything ran."""
+"""A paste that talks about errors rather than reporting one: a review, commit, runbook, doc, ticket template or
+test fixture; a status update; a question asked before anything ran."""
 _OVER = re.compile(
-    r"(?i)\b(?:fixed|resolved|solved|sorted)\b|\bworks? (?:again|now)\b|back to normal|no action needed|已解决|已修复|恢复正常|已恢复"
+    r"(?i)\b(?:fixed|resolved|solved|sorted)\b|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
+    r"|went away|(?:is|are) gone|all set|closing (?:this|it)|fix deployed|已解决|已修复|恢复正常|已恢复"
 )
 """Words that say a failure is over."""
-_ONGOING = re.compile(r"(?i)\b(?:still|again|but|keeps?|firing|triggered)\b|仍|还是|又|但")
+_ONGOING = re.compile(r"(?i)\b(?:still|but|keeps?|firing|triggered)\b|仍|还是|又|但")
 """Words that say a failure goes on, whatever else the paste says."""
+_RECOVERED = re.compile(
+    r"(?i)\b(?:run|job|batch|pipeline) (?:finished|completed) (?:ok|successfully)\b|\b0 failed\b|全部成功"
+)
+"""A log line saying the whole run got through after all: the errors before it were retried away. (A single retry
+that succeeded is not enough: people still ask why the first call failed.)"""
+CATALOG = 3
+"""Distinct codes, none in an error body, from which a paste lists codes (a runbook, a mapping table, a dashboard)
+rather than reports one."""
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -273,8 +286,8 @@ def extract(paste: str | bytes) -> Evidence:
     statuses = _unique(_statuses(text))
     exceptions = _unique(m.group(0) for m in _EXCEPTION.finditer(text))
     messages = _unique(_message_of(m).strip() for m in _MESSAGE.finditer(text))
-    shown = bool(any(h.in_body for h in codes) or statuses or exceptions or messages or _QUOTED.search(text))
-    talk = not any(h.in_body for h in codes) and _talks(lower.lstrip(), shown)
+    shown = bool(statuses or exceptions or messages or _QUOTED.search(text))
+    talk = _talks(lower.lstrip(), codes, shown) or _recovered(lower, codes)
     if talk:
         codes = tuple(replace(h, resolved=True) for h in codes)
     return Evidence(
@@ -307,16 +320,24 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
     )
 
 
-def _talks(lower: str, shown: bool) -> bool:
-    """Talk about errors: a code review; a status update that says the failure is over ("fixed now — the 81002
-    earlier was..."); or, with no error ``shown``, a question asked before anything ran ("just asking, haven't
-    started the load test")."""
+def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool) -> bool:
+    """Talk about errors: a review, commit, runbook, doc, template or fixture; a list of codes with none in an error
+    body; a status update that says the failure is over ("fixed now — the 81002 earlier was..."); or, with no
+    error ``shown``, a question asked before anything ran ("just asking, haven't started the load test")."""
     kinds = {m.lastgroup for m in _TALK.finditer(lower)}
-    if "review" in kinds:
+    if "artefact" in kinds:
         return True
-    if "lead" in kinds and _OVER.search(lower) and not _ONGOING.search(lower):
+    in_body = any(h.in_body for h in codes)
+    if not in_body and not shown and len({h.code for h in codes}) >= CATALOG:
         return True
-    return not shown and "unasked" in kinds and ("?" in lower or "？" in lower)
+    if not in_body and "lead" in kinds and _OVER.search(lower) and not _ONGOING.search(lower):
+        return True
+    return not in_body and not shown and "unasked" in kinds and ("?" in lower or "？" in lower)
+
+
+def _recovered(lower: str, codes: tuple[CodeHit, ...]) -> bool:
+    """Does a line after the last code say the work got through after all?"""
+    return bool(codes) and _RECOVERED.search(lower, max(h.start for h in codes)) is not None
 
 
 def _hops(lower: str) -> dict[str, frozenset[Layer]]:

@@ -129,7 +129,7 @@ _SURFACE_SIGNS = {
         "ai gallery", "permission management", "sub-user", "model import", "import the model",
         "resource pool", "dedicated resource", "镜像管理", "资源池", "权限管理",
         "image build", "save as image", "saving the notebook", "ssh -", "ssh:", "remote-ssh", "permission denied (publickey)",
-        "epoch ",
+        "epoch ", "(management)", "management api", "management-api", "管理接口",
     ),
 }  # fmt: skip
 _API_NAMES = frozenset({"custom endpoint", "custom-endpoint", "customendpoint", "自定义接入点"})
