@@ -8,6 +8,7 @@ not with the knowledge base. The matcher decides what a score is worth (``Scorin
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -34,6 +35,8 @@ _STOP = frozenset(
     today yesterday tomorrow morning night""".split()
 )
 K1, B = 1.2, 0.75
+COMMON = 0.25
+FEW = 1000
 
 
 @lru_cache(maxsize=65536)
@@ -80,13 +83,17 @@ class DescriptionIndex(Generic[T]):
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 
     def search(self, text: str, limit: int = 5) -> list[DescriptionHit[T]]:
-        """Documents best described by ``text`` (each query term counted once), best first."""
+        """Documents best described by ``text`` (each query term counted once), best first. In a large knowledge
+        base, terms found in more than ``COMMON`` of the documents (and more than ``FEW``) are skipped: they barely
+        tell documents apart, and their postings would be most of the work."""
         scores: dict[int, float] = defaultdict(float)
+        common = max(COMMON * len(self.payloads), FEW)
         for term in set(terms(text)):
-            idf = self._idf.get(term)
-            if idf is None:
+            postings = self._postings.get(term)
+            if not postings or len(postings) > common:
                 continue
-            for i, tf in self._postings[term]:
+            idf = self._idf[term]
+            for i, tf in postings:
                 scores[i] += idf * tf * (K1 + 1) / (tf + self._norm[i])
-        best = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]
+        best = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
         return [DescriptionHit(self.payloads[i], score) for i, score in best]

@@ -159,33 +159,36 @@ _HOP_NAMES = {
 _DENIED = re.compile(r"(?:\bnot|\bnever|n't|不是)\W{1,3}(?:(?:from|the|an?|by|at|via|just|even)\W{1,3}){0,3}$")
 """Words before a hop's name that take the blame off it: "(not the gateway)", "not from APIG"."""
 _OTHER_SERVICE = re.compile(
-    r"(?<![\w.-])(?!modelarts|iam\.|swr\.|obs\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z]{2,12})\.(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?"
-    r"myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) (?:[a-z]+){0,1}"
-    r"(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
-    r"|\b(?P<named>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|sis|ocr(?: general-text)?|nlp|image recognition|image tagging)"
-    r"(?: \([^)]{1,40}\))? (?:api|sdk|call|publish)\b|(?:语音识别|文字识别|图像识别|图像标签)(?:接口|api))"
+    r"(?<![\w.-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
+    r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
+    r"(?:[a-z]+){0,1}(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
+    r"|\b(?P<named>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|sis|ocr|nlp|cloud eye|ces|image recognition|image tagging)"
+    r"(?: [a-z-]{2,20}){0,2}(?: \([^)]{1,40}\))? (?:api|sdk|call|publish)\b)|(?:识别|ocr|sis|cce|ecs|obs)\S{0,6}(?:接口|api)"
 )
 """Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
-where every ModelArts caller gets its token, nor the SWR images and OBS buckets a service runs from), one of its API operations (``ECS ListServersDetails``), or its SDK
+where every ModelArts caller gets its token, nor the SWR images a service runs from), one of its API operations (``ECS ListServersDetails``), or its SDK
 and tools (``ObsException``, ``obsutil``)."""
 _TALK = re.compile(
-    r"(?P<artefact>^\W{0,3}(?:commit [0-9a-f]{7,40}|post-?mortem|runbook|docs?\b|wiki|jira\b|template|(?:test )?fixture"
-    r"|review(?:ing)?\b|代码评审|评审|复盘|文档)|\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\bcode review\b|\blgtm\b)"
+    r"(?P<artefact>^\W{0,3}(?:[a-z]+ ){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? nit|wiki\b|jira\b"
+    r"|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b)|\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b"
+    r"|\blgtm\b|^\W{0,3}(?:代码评审|评审|复盘|变更日志))"
     r"|(?P<lead>^\W{0,3}(?:status(?: update)?|update|fyi|good news|resolved|fixed|solved|all good|已解决|已修复|搞定)\b)"
-    r"|(?P<unasked>\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i) "
-    r"(?:start|build|go|launch)|planning|just asking|quick question|no (?:issues?|problems?|errors?) yet"
-    r"|nothing (?:is )?failing|reading the docs|design doc|ahead of (?:the )?launch)\b"
-    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做)",
+    r"|(?P<unasked>\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
+    r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|quick (?:question|q)\b|no (?:issues?|problems?"
+    r"|errors?) yet|nothing (?:is )?failing|reading the docs|design doc|ahead of (?:the |our )?launch)\b"
+    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前)",
     re.IGNORECASE,
 )
-"""A paste that talks about errors rather than reporting one: a review, commit, runbook, doc, ticket template or
-test fixture; a status update; a question asked before anything ran."""
+"""A paste that talks about errors rather than reporting one: it opens as a review, commit, runbook, doc fix,
+changelog, ticket template, fixture or root cause ("Draft runbook:", "Adding these fixtures"); it opens as a status
+update; it is a question asked before anything ran."""
 _OVER = re.compile(
     r"(?i)\b(?:fixed|resolved|solved|sorted)\b|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
-    r"|went away|(?:is|are) gone|all set|closing (?:this|it)|fix deployed|已解决|已修复|恢复正常|已恢复"
+    r"|went away|(?:is|are) gone|all set|closing (?:this|it|the (?:thread|ticket|incident))|fix deployed|succeeding since"
+    r"|已解决|已修复|恢复正常|已恢复"
 )
 """Words that say a failure is over."""
-_ONGOING = re.compile(r"(?i)\b(?:still|but|keeps?|firing|triggered)\b|仍|还是|又|但")
+_ONGOING = re.compile(r"(?i)\b(?:still|but|keeps?(?!-)|firing|triggered)\b|仍|还是|又|但")
 """Words that say a failure goes on, whatever else the paste says."""
 _RECOVERED = re.compile(
     r"(?i)\b(?:run|job|batch|pipeline) (?:finished|completed) (?:ok|successfully)\b|\b0 failed\b|全部成功"

@@ -221,10 +221,14 @@ CORPORA = [
     ("blind_clients.jsonl", 0.97, 0.02),
     ("clients_sealed.jsonl", 0.97, 0.02),
     ("clients_final.jsonl", 0.97, 0.02),
-    ("blind_described.jsonl", 0.93, 0.02),
-    ("described_sealed.jsonl", 0.9, 0.02),
-    ("described_final.jsonl", 0.93, 0.03),
-    ("described_third.jsonl", 0.92, 0.04),
+    ("blind_described.jsonl", 0.95, 0.02),
+    ("described_sealed.jsonl", 0.93, 0.02),
+    ("described_final.jsonl", 0.95, 0.01),
+    ("described_third.jsonl", 0.94, 0.02),
+    ("clients_round5.jsonl", 0.98, 0.01),
+    ("described_round5.jsonl", 0.96, 0.02),
+    ("described_round6.jsonl", 0.95, 0.02),
+    ("described_round7.jsonl", 0.97, 0.02),
 ]
 
 

@@ -1,0 +1,116 @@
+"""What the engine makes of pastes in shapes it was not written for: descriptions, timings, talk about errors,
+other Huawei Cloud services, the hop a writer blames."""
+
+from __future__ import annotations
+
+import pytest
+
+URL = "https://3f1c2a.apig.cn-north-4.huaweicloudapis.com/v1/infers/5b2e9c1d-8f3a-4d6b-9e7c-1a2b3c4d5e6f"
+
+
+def said(matcher, text):
+    """The playbook the bot answers with, or None when it stays silent."""
+    d = matcher.diagnose(text)
+    return d.best.playbook.code if d.matched else None
+
+
+def test_a_description_of_modelarts_machinery_is_answered_without_naming_modelarts(matcher):
+    d = matcher.diagnose(
+        "We imported the container with HTTPS as its API protocol, but the server inside only speaks plain HTTP; "
+        "every call now fails with an SSL error in the backend service."
+    )
+    assert d.matched and d.best.playbook.code == "ModelArts.4503"
+    assert d.best.confidence < 0.7, "a description without ModelArts's name is the least sure answer"
+
+
+def test_a_server_log_from_elsewhere_is_not_read_as_a_description(matcher):
+    log = (
+        "[2026-01-12 09:14:03 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:311)\n"
+        "[2026-01-12 09:14:04 +0000] [1] [INFO] Booting worker with pid: 1311\n"
+        "gunicorn on our own box in the lab, timeout 30"
+    )
+    assert said(matcher, log) is None
+
+
+def test_related_playbooks_do_not_make_a_description_ambiguous(matcher):
+    text = (
+        "Our ModelArts caller fetches an IAM token once at start and never again. After about a day every "
+        "prediction comes back 401 and the gateway says the token has expired."
+    )
+    assert said(matcher, text) in ("APIG.0301", "APIG.0307")
+
+
+def test_the_hop_a_writer_names_decides_between_two_texts_alike(matcher):
+    blamed_dispatcher = "Every call gets 404 from ModelArts itself (not the gateway): 'API /v2/score does not exist.'"
+    assert said(matcher, blamed_dispatcher) == "ModelArts.4204"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"在线服务调用耗时：\n第1次 12.1s 成功\n第2次 40.0s 504，响应体为空\n地址 {URL}",
+        "$ time curl -s -o /dev/null -w '%{http_code}\\n' -X POST -H 'X-Auth-Token: $T' -d @big.json "
+        f"{URL}\n504\n\nreal    0m40.031s",
+        "调用华为云在线服务，大一点的图片就卡40秒左右然后连接断开，什么返回体都没有",
+    ],
+    ids=["timing-table", "curl-http-code", "zh-description"],
+)
+def test_time_outs_told_as_timings_are_time_outs(matcher, text):
+    assert said(matcher, text) == "request-timed-out"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fixed now, the ModelArts.81002 from this morning was an empty env var in the header. thanks!",
+        "update: the APIG.0201 errors from Monday are gone since we resize images first. closing this.",
+        "commit 9c1e0d2: treat APIG.0308 and ModelArts.4206 as retryable with jitter",
+        "Draft runbook:\n- APIG.0201 → shrink the payload\n- ModelArts.4503 → read the service log\n- MR.0105 → our code",
+        "Quick one before our launch: is the ModelArts.4206 limit per service or per instance? nothing is failing yet",
+        "ModelArts.4206 每秒请求上限默认是多少？先问问，还没开始压测。",
+    ],
+    ids=["fixed", "update", "commit", "runbook", "question", "question-zh"],
+)
+def test_talk_about_errors_gets_no_unprompted_answer(matcher, text):
+    assert said(matcher, text) is None
+
+
+def test_a_question_about_an_error_that_happened_is_answered(matcher):
+    assert said(matcher, "ModelArts.4206 during our load test this morning, what's the per-service limit?") == (
+        "ModelArts.4206"
+    )
+
+
+def test_a_run_that_finished_fine_makes_its_retried_error_history(matcher):
+    log = (
+        "2026-03-01 02:00:01,101 INFO job: maas chat ok latency=2.1s\n"
+        "2026-03-01 02:00:05,220 WARNING job: 429 {'error_code': 'ModelArts.81101', 'error_msg': 'Too many requests, "
+        "exceeded rate limit is 600 times per minute.'} -> retry 1/5\n"
+        "2026-03-01 02:00:07,431 INFO job: maas chat ok latency=1.9s\n"
+    )
+    assert said(matcher, log) == "ModelArts.81101"
+    assert said(matcher, log + "2026-03-01 02:09:00,010 INFO job: run finished OK, 0 failed items\n") is None
+
+
+def test_another_huawei_cloud_service_behind_the_same_gateway_is_not_a_prediction(matcher):
+    body = '401 {"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: decrypt token fail"}'
+    assert said(matcher, f"curl https://ecs.cn-north-4.myhuaweicloud.com/v1/abc/cloudservers/detail\n{body}") is None
+    assert said(matcher, "华为云 OCR 身份证识别接口返回 APIG.0201 Request entity too large") is None
+    assert said(matcher, f"curl -X POST {URL}\n{body}") == "APIG.0301"
+
+
+def test_a_management_code_on_a_line_that_names_a_real_time_service_stays_management(matcher):
+    text = (
+        "putting a custom endpoint in front of our real-time service:\n"
+        "ModelArts.6613 Operation failed. The online service status needs to have the 'Mount to MAAS Gateway' "
+        "switch turned on"
+    )
+    assert said(matcher, text) is None
+
+
+def test_a_resolved_alert_alone_says_nothing_failed(matcher):
+    alert = "[RESOLVED] ModelArtsServiceState (prod)\nservice_name: ocr-v2\nstate: Running (was: Alarm)"
+    assert said(matcher, alert) is None
+    assert said(matcher, alert.replace("[RESOLVED]", "[FIRING:1]").replace("Running (was: Alarm)", "Alarm")) == (
+        "service-alarm"
+    )
