@@ -166,8 +166,8 @@ _OTHER_SERVICE = re.compile(
     r"(?: [a-z-]{2,20}){0,2}(?: \([^)]{1,40}\))? (?:api|sdk|call|publish)\b)|(?:识别|ocr|sis|cce|ecs|obs)\S{0,6}(?:接口|api)"
 )
 """Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
-where every ModelArts caller gets its token, nor the SWR images a service runs from), one of its API operations (``ECS ListServersDetails``), or its SDK
-and tools (``ObsException``, ``obsutil``)."""
+where every ModelArts caller gets its token, nor SWR's, where a service's image lives), one of its API operations
+(``ECS ListServersDetails``), its SDK and tools (``ObsException``, ``obsutil``), or its API by name."""
 _TALK = re.compile(
     r"(?P<artefact>^\W{0,3}(?:[a-z]+ ){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? nit|wiki\b|jira\b"
     r"|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b)|\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b"
@@ -215,7 +215,8 @@ class CodeHit:
     status: int | None
     message: str | None
     resolved: bool = False
-    """It stands under an alert that says it is over ("[RESOLVED]", "✅", "已恢复")."""
+    """History, not news: it stands under an alert that says it is over ("[RESOLVED]", "✅", "已恢复"), or the
+    paste only talks about it (``Evidence.talk``)."""
     depth: int = 0
     """How deep in quoted mail it stands ("> > "): deeper is older."""
 
@@ -289,10 +290,12 @@ def extract(paste: str | bytes) -> Evidence:
     statuses = _unique(_statuses(text))
     exceptions = _unique(m.group(0) for m in _EXCEPTION.finditer(text))
     messages = _unique(_message_of(m).strip() for m in _MESSAGE.finditer(text))
-    shown = bool(statuses or exceptions or messages or _QUOTED.search(text))
+    quoted = _unique(next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text))
+    shown = bool(statuses or exceptions or messages or quoted)
     talk = _talks(lower.lstrip(), codes, shown) or _recovered(lower, codes)
     if talk:
         codes = tuple(replace(h, resolved=True) for h in codes)
+    blamed, cleared = _hops(lower)
     return Evidence(
         text=text,
         truncated=truncated,
@@ -305,13 +308,14 @@ def extract(paste: str | bytes) -> Evidence:
         context=context or any(u.route for u in urls),
         foreign=not context and _mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES),
         lang=_language(text),
-        quoted=_unique(next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text)),
+        quoted=quoted,
         route=_route(lower, words, urls, codes),
         surface=_surface(lower, codes, urls),
         durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],
         failed=not talk and (bool(codes) or any(s >= 400 for s in statuses) or _says_failed(lower, _alerts(lower))),
         talk=talk,
-        **_hops(lower),
+        blamed=blamed,
+        cleared=cleared,
     )
 
 
@@ -324,18 +328,18 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
 
 
 def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool) -> bool:
-    """Talk about errors: a review, commit, runbook, doc, template or fixture; a list of codes with none in an error
-    body; a status update that says the failure is over ("fixed now — the 81002 earlier was..."); or, with no
-    error ``shown``, a question asked before anything ran ("just asking, haven't started the load test")."""
+    """Talk about errors: a review, commit, runbook, doc, template or fixture; and, with no code in an error body,
+    a list of codes, a status update that says the failure is over ("fixed now — the 81002 earlier was..."), or,
+    with no error ``shown`` either, a question asked before anything ran ("just asking, haven't started")."""
     kinds = {m.lastgroup for m in _TALK.finditer(lower)}
     if "artefact" in kinds:
         return True
-    in_body = any(h.in_body for h in codes)
-    if not in_body and not shown and len({h.code for h in codes}) >= CATALOG:
+    if any(h.in_body for h in codes):
+        return False
+    if "lead" in kinds and _OVER.search(lower) and not _ONGOING.search(lower):
         return True
-    if not in_body and "lead" in kinds and _OVER.search(lower) and not _ONGOING.search(lower):
-        return True
-    return not in_body and not shown and "unasked" in kinds and ("?" in lower or "？" in lower)
+    asked = "unasked" in kinds and ("?" in lower or "？" in lower)
+    return not shown and (asked or len({h.code for h in codes}) >= CATALOG)
 
 
 def _recovered(lower: str, codes: tuple[CodeHit, ...]) -> bool:
@@ -343,14 +347,14 @@ def _recovered(lower: str, codes: tuple[CodeHit, ...]) -> bool:
     return bool(codes) and _RECOVERED.search(lower, max(h.start for h in codes)) is not None
 
 
-def _hops(lower: str) -> dict[str, frozenset[Layer]]:
-    """The hops the paste names, as ``blamed`` (said to answer) and ``cleared`` (said not to)."""
+def _hops(lower: str) -> tuple[frozenset[Layer], frozenset[Layer]]:
+    """The hops the paste names: those it blames (said to answer), and those it clears (said not to)."""
     blamed, cleared = set(), set()
     for layer, names in _HOP_NAMES.items():
         for m in names.finditer(lower):
             denied = _DENIED.search(lower, max(0, m.start() - 40), m.start())
             (cleared if denied else blamed).add(layer)
-    return {"blamed": frozenset(blamed - cleared), "cleared": frozenset(cleared)}
+    return frozenset(blamed - cleared), frozenset(cleared)
 
 
 def _alerts(text: str) -> list[tuple[int, bool]]:

@@ -36,7 +36,7 @@ class Candidate:
     @property
     def layer(self) -> Layer:
         """The hop that failed: the variant's own, else the playbook's."""
-        return (self.variant.layer if self.variant else None) or self.playbook.layer
+        return self.playbook.hop(self.variant)
 
     @property
     def title(self) -> str:

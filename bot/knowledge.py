@@ -11,7 +11,7 @@ import re2
 from bot.description_index import DescriptionIndex
 from bot.message_index import MessageIndex
 from bot.playbook import SYMPTOM_OPTIONS, Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
-from bot.vocabulary import family_of
+from bot.vocabulary import Layer, family_of
 
 SHIPPED_DIR = (
     Path(__file__).resolve().parent / "playbooks"
@@ -29,6 +29,11 @@ class Entry:
     variant: Variant | None
     fragment: bool = False
     """Found by a clause of a longer message: only trusted where the paste is visibly about ModelArts."""
+
+    @property
+    def layer(self) -> Layer:
+        """The hop this text comes from: the variant's own, else the playbook's."""
+        return self.playbook.hop(self.variant)
 
 
 class KnowledgeBase:

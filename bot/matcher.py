@@ -245,9 +245,7 @@ class Matcher:
         # best first; at equal similarity the longer text, and the one that names a variant
         hits.sort(key=lambda h: (h.score, h.words, h.payload.variant is not None), reverse=True)
         longer = [
-            default_process(h.message)
-            for h in hits
-            if h.words > s.generic_words and h.payload.playbook.layer not in ev.cleared
+            default_process(h.message) for h in hits if h.words > s.generic_words and h.payload.layer not in ev.cleared
         ]
         for hit in hits:
             playbook, variant = hit.payload.playbook, hit.payload.variant
@@ -269,7 +267,7 @@ class Matcher:
                 continue  # the text stands beside a code, or is that code's own text: the code decides
             confidence = s.message_base + s.message_span * (hit.score - s.index_verify) / (100 - s.index_verify)
             confidence -= 0.0 if ev.context else s.no_context_penalty
-            confidence *= s.cleared if playbook.layer in ev.cleared else 1.0
+            confidence *= s.cleared if hit.payload.layer in ev.cleared else 1.0
             if coded:
                 confidence *= s.secondary
             why = f"message '{shorten(hit.message, 60)}' (similarity {hit.score:.0f}%)"
@@ -311,16 +309,14 @@ class Matcher:
     def _by_description(self, ev: Evidence):
         """A failure told in people's own words: the playbook it describes best, by a clear margin, with a
         confidence that says it is a description. In a ModelArts context any playbook; without one, only a
-        strong match to ModelArts's own machinery (dispatcher, model service), whose words are its own, told in words
-        rather than shown as a log from some server."""
+        strong match to ModelArts's own machinery (dispatcher, model service), whose words are its own, told in
+        words rather than shown as a log from some server."""
         s = self.scoring
         if not ev.failed or ev.surface is Surface.MANAGEMENT or ev.foreign or len(ev.text) > s.description_scan:
             return
         best: dict[str, tuple[float, Entry]] = {}
         for hit in self.kb.descriptions.search(ev.text, limit=12):
-            best.setdefault(
-                hit.payload.playbook.code, (hit.score * self._named(hit.payload.playbook.layer, ev), hit.payload)
-            )
+            best.setdefault(hit.payload.playbook.code, (hit.score * self._named(hit.payload.layer, ev), hit.payload))
         ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
         if not ranked:
             return
@@ -328,8 +324,7 @@ class Matcher:
         kin = self.kb.kin(entry.playbook.code)  # related playbooks share a story: they do not compete
         runner_up = next((other for other, e in ranked[1:] if e.playbook.code not in kin), 0.0)
         if not ev.context:
-            layer = (entry.variant.layer if entry.variant else None) or entry.playbook.layer
-            own = layer in _OWN_MACHINERY and not _LOG_LINE.search(ev.text)
+            own = entry.layer in _OWN_MACHINERY and not _LOG_LINE.search(ev.text)
             if not (own and score >= s.description_own_min and score >= s.description_own_ratio * runner_up):
                 return
         clear = score >= s.description_min and score >= s.description_ratio * runner_up
@@ -338,9 +333,7 @@ class Matcher:
         if entry.variant and not _on_route(entry.variant, ev, own_words=True):
             entry = Entry(entry.playbook, None)
         grown = max(0.0, min(1.0, (score - s.description_min) / s.description_range))
-        confidence = s.description_base + s.description_span * grown
-        if not ev.context:
-            confidence = s.description_own
+        confidence = s.description_base + s.description_span * grown if ev.context else s.description_own
         why = f"described in other words (match {score:.0f}, {score / max(runner_up, 1e-9):.2f}x the next)"
         yield Candidate(entry.playbook, entry.variant, None, round(confidence, 2), why)
 

@@ -121,6 +121,10 @@ class Playbook:
     cause_zh: str | None = None
     steps_zh: tuple[str, ...] = ()
 
+    def hop(self, variant: Variant | None) -> Layer:
+        """The hop that fails in this playbook, or in one of its variants: the variant's own layer, else this one's."""
+        return (variant.layer if variant else None) or self.layer
+
 
 _validator = None
 
