@@ -88,7 +88,7 @@ class DescriptionIndex(Generic[T]):
         tell documents apart, and their postings would be most of the work."""
         scores: dict[int, float] = defaultdict(float)
         common = max(COMMON * len(self.payloads), FEW)
-        for term in set(terms(text)):
+        for term in dict.fromkeys(terms(text)):
             postings = self._postings.get(term)
             if not postings or len(postings) > common:
                 continue

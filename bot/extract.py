@@ -131,7 +131,7 @@ _FAILURE = re.compile(
     r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|not authori[sz]ed"
     r"|unauthori[sz]ed|forbidden|no (?:access|permission)|rate.?limit|throttl|bounce|choke|没有(?:访问)?权限|无权|被拒|限流"
     r"|complain|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
-    r"|告警|重启|卡在|一直|部署中|deploying for|sitting in|never (?:becomes|turns|gets|reaches)|still (?:deploying|starting|pending)"
+    r"|告警|重启|卡在|一直|部署中|[跑调连用打访起]不(?:起来|通|上|了|开)|deploying for|sitting in|never (?:becomes|turns|gets|reaches)|still (?:deploying|starting|pending)"
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""

@@ -85,7 +85,7 @@ class PasteView:
         self.lines = text.lower().split("\n", MAX_LINES)[:MAX_LINES]
         self.word_lines: dict[str, list[int]] = defaultdict(list)
         for n, line in enumerate(self.lines):
-            for w in set(_WORD.findall(line)):
+            for w in dict.fromkeys(_WORD.findall(line)):
                 self.word_lines[w].append(n)
 
 
@@ -94,7 +94,7 @@ class MessageIndex(Generic[T]):
 
     def __init__(self, entries: list[tuple[str, T]]):
         self.entries = entries
-        self._words = [frozenset(words(text)) for text, _ in entries]
+        self._words = [tuple(dict.fromkeys(words(text))) for text, _ in entries]
         self._processed = [default_process(text) for text, _ in entries]
         df: dict[str, int] = defaultdict(int)
         for ws in self._words:
@@ -130,8 +130,7 @@ class MessageIndex(Generic[T]):
                     acc[i] += weight
         shortlist = sorted(
             (i for i, got in acc.items() if got >= cover * self._weight[i]),
-            key=lambda i: acc[i] / self._weight[i],
-            reverse=True,
+            key=lambda i: (-acc[i] / self._weight[i], i),
         )[:limit]
         hits = []
         for i in shortlist:

@@ -3,6 +3,10 @@ other Huawei Cloud services, the hop a writer blames."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 URL = "https://3f1c2a.apig.cn-north-4.huaweicloudapis.com/v1/infers/5b2e9c1d-8f3a-4d6b-9e7c-1a2b3c4d5e6f"
@@ -114,3 +118,24 @@ def test_a_resolved_alert_alone_says_nothing_failed(matcher):
     assert said(matcher, alert.replace("[RESOLVED]", "[FIRING:1]").replace("Running (was: Alarm)", "Alarm")) == (
         "service-alarm"
     )
+
+
+def test_the_answer_does_not_depend_on_the_hash_seed():
+    """Equal scores are broken the same way in every process: a paste gets one answer, whichever replica reads it."""
+    paste = (
+        "the gateway answers 401 'Incorrect authentication information.' (the text names neither IAM nor app) on "
+        "calls to our ModelArts prediction URL; other services with the same client are fine"
+    )
+    answers = set()
+    for seed in range(1, 7):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        out = subprocess.run(
+            [sys.executable, "-m", "bot", "diagnose", "--json", paste],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=60,
+        ).stdout
+        answers.add(out)
+    assert len(answers) == 1
