@@ -162,28 +162,37 @@ _OTHER_SERVICE = re.compile(
     r"(?<![\w.-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
     r"(?:[a-z]+){0,1}(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
-    r"|\b(?P<named>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|sis|ocr|nlp|cloud eye|ces|image recognition|image tagging)"
-    r"(?: [a-z-]{2,20}){0,2}(?: \([^)]{1,40}\))? (?:api|sdk|call|publish)\b)|(?:识别|ocr|sis|cce|ecs|obs)\S{0,6}(?:接口|api)"
+    r"|\b(?P<own>(?:our|my) own api (?:published )?on (?:huawei cloud )?api gateway|published on (?:huawei cloud )?api gateway)"
+    r"|\b(?P<named>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|sis|ocr|nlp|cloud eye|ces|image recognition|image tagging"
+    r"|imagesearch|image search|speech interaction service)"
+    r"(?: [a-z-]{2,20}){0,2}(?: \([^)]{1,40}\))? (?:api|sdk|call|publish)\b)|(?:识别|ocr|sis|cce|ecs|obs)\S{0,6}(?:接口|api)|短信服务|语音交互"
 )
 """Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
 where every ModelArts caller gets its token, nor SWR's, where a service's image lives), one of its API operations
 (``ECS ListServersDetails``), its SDK and tools (``ObsException``, ``obsutil``), or its API by name."""
 _TALK = re.compile(
-    r"(?P<artefact>^\W{0,3}(?:[a-z]+ ){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? nit|wiki\b|jira\b"
-    r"|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b)|\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b"
-    r"|\blgtm\b|^\W{0,3}(?:代码评审|评审|复盘|变更日志))"
-    r"|(?P<lead>^\W{0,3}(?:status(?: update)?|update|fyi|good news|resolved|fixed|solved|all good|已解决|已修复|搞定)\b)"
+    r"(?P<artefact>^\W{0,3}(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
+    r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
+    r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ )?(?:summary|report)|mock\b|question for\b)"
+    r"|\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:PASSED|FAILED)\b"
+    r"|(?m:^)```(?:python|py|go|golang|java|kotlin|js|javascript|ts|typescript|rust|ruby|php|csharp|cs|yaml|toml)\b"
+    r"|^\W{0,3}(?:代码评审|评审|复盘|变更日志))"
+    r"|(?P<lead>^\W{0,3}(?:status(?: update)?|update|fyi|good news|heads up|resolved|fixed|solved|all good|closing the loop"
+    r"|已解决|已修复|搞定)\b)"
+    r"|(?P<fine>\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
+    r"|没再出现)"
     r"|(?P<unasked>\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
-    r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|quick (?:question|q)\b|no (?:issues?|problems?"
-    r"|errors?) yet|nothing (?:is )?failing|reading the docs|design doc|ahead of (?:the |our )?launch)\b"
+    r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|no (?:issues?|problems?"
+    r"|errors?) yet|reading the docs|design doc|ahead of (?:the |our )?launch|sizing for)\b"
     r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前)",
     re.IGNORECASE,
 )
 """A paste that talks about errors rather than reporting one: it opens as a review, commit, runbook, doc fix,
-changelog, ticket template, fixture or root cause ("Draft runbook:", "Adding these fixtures"); it opens as a status
-update; it is a question asked before anything ran."""
+changelog, report, ticket template, fixture, mock or root cause ("Draft runbook:", "Adding these fixtures"), or is
+test output or a code listing; it opens as a status update; it says nothing is failing; it is a question asked
+before anything ran."""
 _OVER = re.compile(
-    r"(?i)\b(?:fixed|resolved|solved|sorted)\b|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
+    r"(?i)\b(?:fixed|resolved|solved|sorted|rolled back|recovered)\b|修复了|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
     r"|went away|(?:is|are) gone|all set|closing (?:this|it|the (?:thread|ticket|incident))|fix deployed|succeeding since"
     r"|已解决|已修复|恢复正常|已恢复"
 )
@@ -328,15 +337,16 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
 
 
 def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool) -> bool:
-    """Talk about errors: a review, commit, runbook, doc, template or fixture; and, with no code in an error body,
-    a list of codes, a status update that says the failure is over ("fixed now — the 81002 earlier was..."), or,
-    with no error ``shown`` either, a question asked before anything ran ("just asking, haven't started")."""
+    """Talk about errors: a review, commit, runbook, doc, report, template, fixture, test output or code listing; and,
+    with no code in an error body, a paste that says nothing is failing, a status update that says the failure is
+    over ("fixed now — the 81002 earlier was..."), a list of codes, or, with no error ``shown`` either, a question
+    asked before anything ran ("just asking, haven't started")."""
     kinds = {m.lastgroup for m in _TALK.finditer(lower)}
     if "artefact" in kinds:
         return True
     if any(h.in_body for h in codes):
         return False
-    if "lead" in kinds and _OVER.search(lower) and not _ONGOING.search(lower):
+    if ("fine" in kinds or ("lead" in kinds and _OVER.search(lower))) and not _ONGOING.search(lower):
         return True
     asked = "unasked" in kinds and ("?" in lower or "？" in lower)
     return not shown and (asked or len({h.code for h in codes}) >= CATALOG)

@@ -82,11 +82,13 @@ class Diagnosis:
 
     @property
     def matched(self) -> bool:
-        """Would the bot answer unprompted: a candidate confident enough, from a prediction (not a management API)."""
+        """Would the bot answer unprompted: a candidate confident enough, from a prediction (not a management API),
+        in a paste that reports a failure (not one that only talks about errors)."""
         return (
             self.best is not None
             and self.best.confidence >= self.threshold
             and self.evidence.surface is not Surface.MANAGEMENT
+            and not self.evidence.talk
         )
 
     @property

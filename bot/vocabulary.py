@@ -110,6 +110,7 @@ class Surface(StrEnum):
 
     def weight(self, lower: str) -> int:
         """How much ``lower`` shows this surface: its distinct signs, the names of whole management APIs twice."""
+        lower = lower.replace("*", "")  # "the *management* API"
         return sum(2 if sign in _API_NAMES else 1 for sign in self.signs if sign in lower)
 
 
