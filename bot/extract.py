@@ -162,9 +162,10 @@ _OTHER_SERVICE = re.compile(
     r"(?<![\w.-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
     r"(?:[a-z]+){0,1}(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
-    r"|\b(?P<own>(?:our|my) own api (?:published )?on (?:huawei cloud )?api gateway|published on (?:huawei cloud )?api gateway)"
+    r"|\b(?P<own>(?:our|my) (?:own |internal )?(?:[a-z-]+ )?api (?:published )?(?:on|behind) (?:a |the )?(?:huawei cloud )?"
+    r"(?:api gateway|apig)|published (?:[a-z-]+ ){0,3}on (?:huawei cloud )?(?:api gateway|apig))|自己发布的 ?api"
     r"|\b(?P<named>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|sis|ocr|nlp|cloud eye|ces|image recognition|image tagging"
-    r"|imagesearch|image search|speech interaction service)"
+    r"|imagesearch|image search|speech interaction service|face recognition(?: service)?)(?: \([^)]{1,40}\))?"
     r"(?: [a-z-]{2,20}){0,2}(?: \([^)]{1,40}\))? (?:api|sdk|call|publish)\b)|(?:识别|ocr|sis|cce|ecs|obs)\S{0,6}(?:接口|api)|短信服务|语音交互"
 )
 """Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
@@ -175,15 +176,16 @@ _TALK = re.compile(
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ )?(?:summary|report)|mock\b|question for\b)"
     r"|\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:PASSED|FAILED)\b"
-    r"|(?m:^)```(?:python|py|go|golang|java|kotlin|js|javascript|ts|typescript|rust|ruby|php|csharp|cs|yaml|toml)\b"
-    r"|^\W{0,3}(?:代码评审|评审|复盘|变更日志))"
+    r"|^\W{0,3}\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报))"
     r"|(?P<lead>^\W{0,3}(?:status(?: update)?|update|fyi|good news|heads up|resolved|fixed|solved|all good|closing the loop"
     r"|已解决|已修复|搞定)\b)"
     r"|(?P<fine>\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
-    r"|没再出现)"
+    r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
+    r"|没再出现|不再出现)"
     r"|(?P<unasked>\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
     r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|no (?:issues?|problems?"
-    r"|errors?) yet|reading the docs|design doc|ahead of (?:the |our )?launch|sizing for)\b"
+    r"|errors?) yet|reading the docs|design (?:doc|question)|ahead of (?:the |our )?launch|sizing for"
+    r"|(?:what'?s|what is) the difference between)\b"
     r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前)",
     re.IGNORECASE,
 )
@@ -191,8 +193,17 @@ _TALK = re.compile(
 changelog, report, ticket template, fixture, mock or root cause ("Draft runbook:", "Adding these fixtures"), or is
 test output or a code listing; it opens as a status update; it says nothing is failing; it is a question asked
 before anything ran."""
+_CODE_LINE = re.compile(
+    r"(?m)^[ \t]*(?:(?:```)?(?:python|py|go|golang|java|kotlin|js|javascript|ts|typescript|rust|ruby|php|csharp|yaml|toml)"
+    r"[ \t]*$|def |class |import |from [\w.]+ import |return |func |var |const |let |@\w[\w.]*\(|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
+    r"|[A-Z][A-Z0-9_]{2,} ?= ?[\[{(]|[a-z_][\w.]* ?= ?\{)"
+)
+"""A line of program text (or the language tag of a fenced block): a paste with several, and no error beside
+them, is code someone shares, not an error they got."""
+CODE_LINES = 2
+_TRACEBACK = re.compile(r"(?i)traceback|\bfile \"|^\s+at ", re.MULTILINE)
 _OVER = re.compile(
-    r"(?i)\b(?:fixed|resolved|solved|sorted|rolled back|recovered)\b|修复了|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
+    r"(?i)\b(?:fixed|resolved|solved|sorted|rolled back|recovered)\b|修复了|已经?(?:解决|修复|恢复)|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
     r"|went away|(?:is|are) gone|all set|closing (?:this|it|the (?:thread|ticket|incident))|fix deployed|succeeding since"
     r"|已解决|已修复|恢复正常|已恢复"
 )
@@ -301,7 +312,7 @@ def extract(paste: str | bytes) -> Evidence:
     messages = _unique(_message_of(m).strip() for m in _MESSAGE.finditer(text))
     quoted = _unique(next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text))
     shown = bool(statuses or exceptions or messages or quoted)
-    talk = _talks(lower.lstrip(), codes, shown) or _recovered(lower, codes)
+    talk = _talks(lower.lstrip(), codes, shown, bool(statuses or exceptions)) or _recovered(lower, codes)
     if talk:
         codes = tuple(replace(h, resolved=True) for h in codes)
     blamed, cleared = _hops(lower)
@@ -315,7 +326,8 @@ def extract(paste: str | bytes) -> Evidence:
         urls=urls,
         exceptions=exceptions,
         context=context or any(u.route for u in urls),
-        foreign=not context and _mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES),
+        foreign=not context
+        and (_mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES) or bool(_NOT_MODELARTS.search(lower))),
         lang=_language(text),
         quoted=quoted,
         route=_route(lower, words, urls, codes),
@@ -336,14 +348,17 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
     )
 
 
-def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool) -> bool:
-    """Talk about errors: a review, commit, runbook, doc, report, template, fixture, test output or code listing; and,
+def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool, errors: bool) -> bool:
+    """Talk about errors: a review, commit, runbook, doc, report, template, fixture, test output or program text; and,
     with no code in an error body, a paste that says nothing is failing, a status update that says the failure is
     over ("fixed now — the 81002 earlier was..."), a list of codes, or, with no error ``shown`` either, a question
-    asked before anything ran ("just asking, haven't started")."""
+    asked before anything ran ("just asking, haven't started"). Program text counts only with no ``errors`` (a
+    status, an exception) beside it: people share the code that got them an error, too."""
     kinds = {m.lastgroup for m in _TALK.finditer(lower)}
     if "artefact" in kinds:
         return True
+    if not errors and len(_CODE_LINE.findall(lower)) >= CODE_LINES and not _TRACEBACK.search(lower):
+        return True  # program text, and no error it produced
     if any(h.in_body for h in codes):
         return False
     if ("fine" in kinds or ("lead" in kinds and _OVER.search(lower))) and not _ONGOING.search(lower):
