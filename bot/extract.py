@@ -181,7 +181,7 @@ _TALK = re.compile(
     r"|已解决|已修复|搞定)\b)"
     r"|(?P<fine>\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
     r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
-    r"|没再出现|不再出现)"
+    r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了)"
     r"|(?P<unasked>\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
     r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|no (?:issues?|problems?"
     r"|errors?) yet|reading the docs|design (?:doc|question)|ahead of (?:the |our )?launch|sizing for"

@@ -72,11 +72,37 @@ def test_time_outs_told_as_timings_are_time_outs(matcher, text):
         "Draft runbook:\n- APIG.0201 → shrink the payload\n- ModelArts.4503 → read the service log\n- MR.0105 → our code",
         "Quick one before our launch: is the ModelArts.4206 limit per service or per instance? nothing is failing yet",
         "ModelArts.4206 每秒请求上限默认是多少？先问问，还没开始压测。",
+        "Weekly reliability report: top errors were APIG.0308 (120) and ModelArts.4503 (9). No open incidents.",
+        "test_mapper.py::test_apig_0201_is_payload PASSED\ntest_mapper.py::test_4302_is_port PASSED\n2 passed in 0.2s",
+        "```python\nRETRY_ON = {'APIG.0308', 'ModelArts.81101'}\ndef retryable(code):\n    return code in RETRY_ON\n```",
+        "上周的 ModelArts.81003 已经解决了，新建的 key 要等几分钟才生效。",
+        "Heads up: the APIG.0203 timeouts don't come back since we stream the answers.",
     ],
-    ids=["fixed", "update", "commit", "runbook", "question", "question-zh"],
+    ids=[
+        "fixed",
+        "update",
+        "commit",
+        "runbook",
+        "question",
+        "question-zh",
+        "report",
+        "tests",
+        "code",
+        "zh-fixed",
+        "gone",
+    ],
 )
 def test_talk_about_errors_gets_no_unprompted_answer(matcher, text):
     assert said(matcher, text) is None
+
+
+def test_code_shared_with_the_error_it_produced_is_answered(matcher):
+    text = (
+        "```js\nconst res = await fetch(url, { method: 'POST', headers, body });\nconst out = await res.json();\n```\n"
+        '400 {"error_code":"ModelArts.4201","error_msg":"Invalid request URL because no service ID or request URI '
+        'included."}'
+    )
+    assert said(matcher, text) == "ModelArts.4201"
 
 
 def test_a_question_about_an_error_that_happened_is_answered(matcher):
@@ -101,6 +127,15 @@ def test_another_huawei_cloud_service_behind_the_same_gateway_is_not_a_predictio
     assert said(matcher, f"curl https://ecs.cn-north-4.myhuaweicloud.com/v1/abc/cloudservers/detail\n{body}") is None
     assert said(matcher, "华为云 OCR 身份证识别接口返回 APIG.0201 Request entity too large") is None
     assert said(matcher, f"curl -X POST {URL}\n{body}") == "APIG.0301"
+
+
+def test_a_users_own_api_on_huawei_cloud_api_gateway_is_not_a_prediction(matcher):
+    text = "Our own billing API behind a Huawei Cloud APIG dedicated gateway answers 504 APIG.0203 Backend timeout."
+    assert said(matcher, text) is None
+    assert (
+        said(matcher, "gunicorn on our own box (not ModelArts): WORKER TIMEOUT, dispatcher of requests restarts")
+        is None
+    )
 
 
 def test_a_management_code_on_a_line_that_names_a_real_time_service_stays_management(matcher):

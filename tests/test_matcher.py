@@ -229,6 +229,9 @@ CORPORA = [
     ("described_round5.jsonl", 0.96, 0.02),
     ("described_round6.jsonl", 0.95, 0.02),
     ("described_round7.jsonl", 0.97, 0.02),
+    ("described_round8.jsonl", 0.96, 0.04),
+    ("described_round9.jsonl", 0.97, 0.06),
+    ("clients_round6.jsonl", 0.98, 0.02),
 ]
 
 
