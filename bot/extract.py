@@ -15,6 +15,7 @@ import bisect
 import re
 from dataclasses import dataclass, replace
 
+import re2
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.textnorm import normalize
@@ -171,28 +172,41 @@ _OTHER_SERVICE = re.compile(
 """Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
 where every ModelArts caller gets its token, nor SWR's, where a service's image lives), one of its API operations
 (``ECS ListServersDetails``), its SDK and tools (``ObsException``, ``obsutil``), or its API by name."""
-_TALK = re.compile(
-    r"(?P<artefact>^\W{0,3}(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
+_OPENS_AS_ARTEFACT = re.compile(
+    r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ )?(?:summary|report)|mock\b|question for\b)"
-    r"|\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:PASSED|FAILED)\b"
-    r"|^\W{0,3}\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报))"
-    r"|(?P<lead>^\W{0,3}(?:status(?: update)?|update|fyi|good news|heads up|resolved|fixed|solved|all good|closing the loop"
-    r"|已解决|已修复|搞定)\b)"
-    r"|(?P<fine>\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
+    r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报))",
+    re.IGNORECASE,
+)
+"""How a paste opens when it is a review, commit, runbook, doc fix, changelog, report, ticket template, fixture, mock
+or root cause ("Draft runbook:", "Adding these fixtures", "事故复盘")."""
+_OPENS_AS_UPDATE = re.compile(
+    r"\W{0,3}(?:status(?: update)?|update|fyi|good news|heads up|resolved|fixed|solved|all good|closing the loop"
+    r"|已解决|已修复|搞定)\b",
+    re.IGNORECASE,
+)
+"""How a status update opens; it is talk when it also says the failure is over (``_OVER``)."""
+OPENING = 300
+"""Characters of a paste its opening is looked for in."""
+_ARTEFACT = re2.compile(
+    r"(?i)\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
+)
+"""Signs of a review or a test run anywhere in a paste."""
+_FINE = re2.compile(
+    r"(?i)\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
     r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
-    r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了)"
-    r"|(?P<unasked>\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
+    r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了"
+)
+"""A paste that says nothing is failing (any more)."""
+_UNASKED = re2.compile(
+    r"(?i)\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
     r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|no (?:issues?|problems?"
     r"|errors?) yet|reading the docs|design (?:doc|question)|ahead of (?:the |our )?launch|sizing for"
     r"|(?:what'?s|what is) the difference between)\b"
-    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前)",
-    re.IGNORECASE,
+    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前"
 )
-"""A paste that talks about errors rather than reporting one: it opens as a review, commit, runbook, doc fix,
-changelog, report, ticket template, fixture, mock or root cause ("Draft runbook:", "Adding these fixtures"), or is
-test output or a code listing; it opens as a status update; it says nothing is failing; it is a question asked
-before anything ran."""
+"""A question asked before anything ran ("sizing for a launch", "还没开始压测")."""
 _CODE_LINE = re.compile(
     r"(?m)^[ \t]*(?:(?:```)?(?:python|py|go|golang|java|kotlin|js|javascript|ts|typescript|rust|ruby|php|csharp|yaml|toml)"
     r"[ \t]*$|def |class |import |from [\w.]+ import |return |func |var |const |let |@\w[\w.]*\(|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
@@ -354,16 +368,18 @@ def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool, errors: bool) ->
     over ("fixed now — the 81002 earlier was..."), a list of codes, or, with no error ``shown`` either, a question
     asked before anything ran ("just asking, haven't started"). Program text counts only with no ``errors`` (a
     status, an exception) beside it: people share the code that got them an error, too."""
-    kinds = {m.lastgroup for m in _TALK.finditer(lower)}
-    if "artefact" in kinds:
+    opening = lower[:OPENING]
+    if _OPENS_AS_ARTEFACT.match(opening) or _ARTEFACT.search(lower):
         return True
     if not errors and len(_CODE_LINE.findall(lower)) >= CODE_LINES and not _TRACEBACK.search(lower):
         return True  # program text, and no error it produced
     if any(h.in_body for h in codes):
         return False
-    if ("fine" in kinds or ("lead" in kinds and _OVER.search(lower))) and not _ONGOING.search(lower):
+    if (_FINE.search(lower) or (_OPENS_AS_UPDATE.match(opening) and _OVER.search(lower))) and not _ONGOING.search(
+        lower
+    ):
         return True
-    asked = "unasked" in kinds and ("?" in lower or "？" in lower)
+    asked = ("?" in lower or "？" in lower) and _UNASKED.search(lower) is not None
     return not shown and (asked or len({h.code for h in codes}) >= CATALOG)
 
 
