@@ -175,7 +175,8 @@ where every ModelArts caller gets its token, nor SWR's, where a service's image 
 _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
-    r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ )?(?:summary|report)|mock\b|question for\b)"
+    r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ )?(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
+    r"|plan for\b)"
     r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报))",
     re.IGNORECASE,
 )
@@ -197,6 +198,7 @@ _FINE = re2.compile(
     r"(?i)\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
     r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了"
+    r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b"
 )
 """A paste that says nothing is failing (any more)."""
 _UNASKED = re2.compile(
@@ -206,6 +208,10 @@ _UNASKED = re2.compile(
     r"|(?:what'?s|what is) the difference between)\b"
     r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前"
 )
+_PLANNED = re2.compile(
+    r"(?i)\bnext (?:week|sprint|month|quarter)\b|\bwe(?:'ll| will) (?:load[ -]?test|migrate)\b|下周|下个月|计划"
+)
+"""Work still to come ("next week we load-test", "下周要压测"): with no error shown, nothing has failed yet."""
 """A question asked before anything ran ("sizing for a launch", "还没开始压测")."""
 _CODE_LINE = re.compile(
     r"(?m)^[ \t]*(?:(?:```)?(?:python|py|go|golang|java|kotlin|js|javascript|ts|typescript|rust|ruby|php|csharp|yaml|toml)"
@@ -366,8 +372,8 @@ def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool, errors: bool) ->
     """Talk about errors: a review, commit, runbook, doc, report, template, fixture, test output or program text; and,
     with no code in an error body, a paste that says nothing is failing, a status update that says the failure is
     over ("fixed now — the 81002 earlier was..."), a list of codes, or, with no error ``shown`` either, a question
-    asked before anything ran ("just asking, haven't started"). Program text counts only with no ``errors`` (a
-    status, an exception) beside it: people share the code that got them an error, too."""
+    asked before anything ran ("just asking, haven't started") or work still planned. Program text counts only with
+    no ``errors`` (a status, an exception) beside it: people share the code that got them an error, too."""
     opening = lower[:OPENING]
     if _OPENS_AS_ARTEFACT.match(opening) or _ARTEFACT.search(lower):
         return True
@@ -380,7 +386,8 @@ def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool, errors: bool) ->
     ):
         return True
     asked = ("?" in lower or "？" in lower) and _UNASKED.search(lower) is not None
-    return not shown and (asked or len({h.code for h in codes}) >= CATALOG)
+    planned = _PLANNED.search(lower) is not None
+    return not shown and (asked or planned or len({h.code for h in codes}) >= CATALOG)
 
 
 def _recovered(lower: str, codes: tuple[CodeHit, ...]) -> bool:

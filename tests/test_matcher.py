@@ -232,6 +232,7 @@ CORPORA = [
     ("described_round8.jsonl", 0.96, 0.04),
     ("described_round9.jsonl", 0.97, 0.06),
     ("clients_round6.jsonl", 0.98, 0.02),
+    ("described_round10.jsonl", 0.95, 0.02),
 ]
 
 
