@@ -163,6 +163,7 @@ _OTHER_SERVICE = re.compile(
     r"(?<![\w.-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
     r"(?:[a-z]+){0,1}(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
+    r"|\b(?P<code>(?:iam|ecs|evs|vpc|obs|smn|cce|rds|dcs|swr|elb|ces|frs|sis|nlp|dns)\.\d{4})\b"
     r"|\b(?P<own>(?:our|my) (?:own |internal )?(?:[a-z-]+ )?api (?:published )?(?:on|behind) (?:a |the )?(?:huawei cloud )?"
     r"(?:api gateway|apig)|published (?:[a-z-]+ ){0,3}on (?:huawei cloud )?(?:api gateway|apig))|自己发布的 ?api"
     r"|\b(?P<named>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|sis|ocr|nlp|cloud eye|ces|image recognition|image tagging"
@@ -171,13 +172,14 @@ _OTHER_SERVICE = re.compile(
 )
 """Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
 where every ModelArts caller gets its token, nor SWR's, where a service's image lives), one of its API operations
-(``ECS ListServersDetails``), its SDK and tools (``ObsException``, ``obsutil``), or its API by name."""
+(``ECS ListServersDetails``), its own error codes (``IAM.0003``), its SDK and tools (``ObsException``, ``obsutil``), or
+its API by name."""
 _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ )?(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
-    r"|plan for\b)"
-    r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报))",
+    r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b)"
+    r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿))",
     re.IGNORECASE,
 )
 """How a paste opens when it is a review, commit, runbook, doc fix, changelog, report, ticket template, fixture, mock
@@ -198,7 +200,8 @@ _FINE = re2.compile(
     r"(?i)\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
     r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了"
-    r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b"
+    r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
+    r"|\bchaos test"
 )
 """A paste that says nothing is failing (any more)."""
 _UNASKED = re2.compile(

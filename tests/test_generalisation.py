@@ -77,6 +77,8 @@ def test_time_outs_told_as_timings_are_time_outs(matcher, text):
         "```python\nRETRY_ON = {'APIG.0308', 'ModelArts.81101'}\ndef retryable(code):\n    return code in RETRY_ON\n```",
         "上周的 ModelArts.81003 已经解决了，新建的 key 要等几分钟才生效。",
         "Heads up: the APIG.0203 timeouts don't come back since we stream the answers.",
+        "下周要给 ModelArts.4206 做压测，先把每秒请求上限调到 300",
+        "huaweicloud sdk: ClientRequestException - {status_code:403, error_code:IAM.0003, error_msg:Permission denied}",
     ],
     ids=[
         "fixed",
@@ -90,6 +92,8 @@ def test_time_outs_told_as_timings_are_time_outs(matcher, text):
         "code",
         "zh-fixed",
         "gone",
+        "plan-zh",
+        "other-service-code",
     ],
 )
 def test_talk_about_errors_gets_no_unprompted_answer(matcher, text):

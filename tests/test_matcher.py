@@ -233,6 +233,7 @@ CORPORA = [
     ("described_round9.jsonl", 0.97, 0.06),
     ("clients_round6.jsonl", 0.98, 0.02),
     ("described_round10.jsonl", 0.95, 0.02),
+    ("described_round11.jsonl", 0.96, 0.01),
 ]
 
 
