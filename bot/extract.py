@@ -19,7 +19,16 @@ import re2
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.textnorm import normalize
-from bot.vocabulary import PREFIX_SPELLINGS, Layer, Route, Surface, canonical_prefix, family_of, plausible_number
+from bot.vocabulary import (
+    DENIED,
+    PREFIX_SPELLINGS,
+    Layer,
+    Route,
+    Surface,
+    canonical_prefix,
+    family_of,
+    plausible_number,
+)
 
 MAX_CODE_HITS = 200
 MAX_DURATIONS = 50
@@ -157,8 +166,6 @@ _HOP_NAMES = {
     Layer.DISPATCHER: re.compile(r"\bdispatcher\b|modelarts itself|调度"),
 }
 """How people name the hop that answered: "the gateway says...", "the dispatcher answers...", "网关提示"."""
-_DENIED = re.compile(r"(?:\bnot|\bnever|n't|不是)\W{1,3}(?:(?:from|the|an?|by|at|via|just|even)\W{1,3}){0,3}$")
-"""Words before a hop's name that take the blame off it: "(not the gateway)", "not from APIG"."""
 _OTHER_SERVICE = re.compile(
     r"(?<![\w.-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
@@ -403,7 +410,7 @@ def _hops(lower: str) -> tuple[frozenset[Layer], frozenset[Layer]]:
     blamed, cleared = set(), set()
     for layer, names in _HOP_NAMES.items():
         for m in names.finditer(lower):
-            denied = _DENIED.search(lower, max(0, m.start() - 40), m.start())
+            denied = DENIED.search(lower, max(0, m.start() - 40), m.start())
             (cleared if denied else blamed).add(layer)
     return frozenset(blamed - cleared), frozenset(cleared)
 

@@ -109,9 +109,26 @@ class Surface(StrEnum):
         return _SURFACE_SIGNS[self]
 
     def weight(self, lower: str) -> int:
-        """How much ``lower`` shows this surface: its distinct signs, the names of whole management APIs twice."""
+        """How much ``lower`` shows this surface: its distinct signs, the names of whole management APIs twice; a
+        sign said not to apply ("not an inference thing") does not count."""
         lower = lower.replace("*", "")  # "the *management* API"
-        return sum(2 if sign in _API_NAMES else 1 for sign in self.signs if sign in lower)
+        return sum(2 if sign in _API_NAMES else 1 for sign in self.signs if _affirmed(sign, lower))
+
+
+DENIED = re.compile(
+    r"(?:\bnot|\bnever|n't|不是)\W{1,3}(?:(?:an?|the|from|about|for|in|on|by|at|via|just|even)\W{1,3}){0,3}$"
+)
+"""Words just before a name that deny it: "(not the gateway)", "not an inference thing", "不是 APIG"."""
+
+
+def _affirmed(sign: str, lower: str) -> bool:
+    """Does ``sign`` stand in ``lower`` at least once without a denial just before it?"""
+    at = lower.find(sign)
+    while at >= 0:
+        if not DENIED.search(lower, max(0, at - 40), at):
+            return True
+        at = lower.find(sign, at + 1)
+    return False
 
 
 _SURFACE_SIGNS = {
