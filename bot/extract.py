@@ -102,7 +102,7 @@ _CONTEXT_PHRASES = (
     # Huawei Cloud's own region ids (ap-southeast-1 and the like are other clouds' too)
     "cn-north-4", "cn-north-9", "cn-east-3", "cn-east-4", "cn-southwest-2", "cn-south-1", "la-south-2", "la-north-2",
     "sa-brazil-1", "tr-west-1", "me-east-1",
-    *(f"{a} {b}" for a in ("prediction", "inference", "infer") for b in ("url", "address", "api", "endpoint", "tab")),
+    *(f"{a} {b}" for a in ("prediction", "inference", "infer") for b in ("url", "address", "api", "tab")),
 )  # fmt: skip
 _FOREIGN_WORDS = frozenset(
     {"aws", "amazonaws", "botocore", "boto3", "sagemaker", "lambda", "azure", "gcloud", "googleapis", "gcp",
@@ -152,6 +152,7 @@ _QUOTED = re.compile(
 )
 _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3}$")
 """A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""
+_SUCCEEDED_AFTER = re.compile(r"(?i)\W{0,3}(?:succeeded|successful(?:ly)?|成功)\b")
 _ALERT = re.compile(
     r"(?i)(?P<resolved>\[resolved\]|\bresolved\b|✅|已恢复|告警恢复|恢复正常|已解决)"
     r"|\[firing(?::\d+)?\]|\bfiring\b|\[?triggered\]?|🔥|告警中|触发告警"
@@ -185,8 +186,8 @@ _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ )?(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
-    r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b)"
-    r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿))",
+    r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
+    r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单))",
     re.IGNORECASE,
 )
 """How a paste opens when it is a review, commit, runbook, doc fix, changelog, report, ticket template, fixture, mock
@@ -201,8 +202,9 @@ OPENING = 300
 """Characters of a paste its opening is looked for in."""
 _ARTEFACT = re2.compile(
     r"(?i)\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
+    r"|\bwriting (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook)\b"
 )
-"""Signs of a review or a test run anywhere in a paste."""
+"""Signs of a review, a test run or documentation being written, anywhere in a paste."""
 _FINE = re2.compile(
     r"(?i)\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
     r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
@@ -334,7 +336,7 @@ def extract(paste: str | bytes) -> Evidence:
     context = _mentions(own, set(_WORDS.findall(own)), _CONTEXT_WORDS, _CONTEXT_PHRASES)
     context = context and not _NOT_MODELARTS.search(lower)
     hits = list(_codes(text, maas=_mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES)))
-    succeeded = {hit.code for hit in hits if _SUCCESS.match(hit.message or "")}  # a code seen answering success
+    succeeded = {hit.code for hit in hits if _succeeded(hit)}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))
     statuses = _unique(_statuses(text))
@@ -376,6 +378,14 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
         not _NEGATED.search(lower[max(0, m.start() - 16) : m.start()]) and not _under_resolved_alert(alerts, m.start())
         for m in _FAILURE.finditer(lower)
     )
+
+
+def _succeeded(hit: CodeHit) -> bool:
+    """Does the code answer success: its message says so, or the words right after it ("MR.0100 Succeeded for all")?"""
+    if hit.message is not None:
+        return _SUCCESS.match(hit.message) is not None
+    after = hit.line[hit.line.find(hit.raw) + len(hit.raw) :] if hit.raw in hit.line else ""
+    return _SUCCEEDED_AFTER.match(after) is not None
 
 
 def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool, errors: bool) -> bool:

@@ -234,6 +234,7 @@ CORPORA = [
     ("clients_round6.jsonl", 0.98, 0.02),
     ("described_round10.jsonl", 0.95, 0.02),
     ("described_round11.jsonl", 0.96, 0.01),
+    ("described_round12.jsonl", 0.96, 0.01),
 ]
 
 
