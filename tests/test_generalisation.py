@@ -151,6 +151,15 @@ def test_a_management_code_on_a_line_that_names_a_real_time_service_stays_manage
     assert said(matcher, text) is None
 
 
+def test_a_success_and_a_denied_surface_get_no_answer(matcher):
+    assert said(matcher, "MR.0100 Succeeded for all 300 images in the nightly regression run") is None
+    notebook = (
+        'GET /v1/0a1b2c/notebooks -> 401 {"error_code":"ModelArts.0203","error_msg":"Invalid token."} '
+        "(not an inference thing, just the notebook API)"
+    )
+    assert said(matcher, notebook) is None
+
+
 def test_a_resolved_alert_alone_says_nothing_failed(matcher):
     alert = "[RESOLVED] ModelArtsServiceState (prod)\nservice_name: ocr-v2\nstate: Running (was: Alarm)"
     assert said(matcher, alert) is None
