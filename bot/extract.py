@@ -185,7 +185,8 @@ its API by name."""
 _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
-    r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ )?(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
+    r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
+    r"|lessons learned\b|unit test\b|translat\w+\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
     r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单))",
     re.IGNORECASE,
@@ -202,7 +203,7 @@ OPENING = 300
 """Characters of a paste its opening is looked for in."""
 _ARTEFACT = re2.compile(
     r"(?i)\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
-    r"|\bwriting (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook)\b"
+    r"|\b(?:writing|added|adding|updated) (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook|panel|dashboard)\b"
 )
 """Signs of a review, a test run or documentation being written, anywhere in a paste."""
 _FINE = re2.compile(

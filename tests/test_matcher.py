@@ -235,6 +235,7 @@ CORPORA = [
     ("described_round10.jsonl", 0.95, 0.02),
     ("described_round11.jsonl", 0.96, 0.01),
     ("described_round12.jsonl", 0.96, 0.01),
+    ("described_round13.jsonl", 0.96, 0.02),
 ]
 
 
