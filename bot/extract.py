@@ -54,7 +54,7 @@ _APIG_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in ("aplg", "
     "aplg",
     "aplgw",
 }
-_IN_BODY = re.compile(r"(?:error_code|errno|erno|code)\W{0,8}(?:InferHub\.)?$", re.IGNORECASE)
+_IN_BODY = re.compile(r"(?:error_code|errno|erno|code)[^\w,.;]{0,8}(?:InferHub\.)?$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.:/+-])[1-5]\d\d(?=s\b|(?![A-Za-z0-9_:/]|\.\d))")
 """A three-digit number standing alone: Chinese characters may touch it (``返回403，``), a plural may follow (``401s``)."""
 _STATUS_BEFORE = re.compile(
@@ -248,6 +248,33 @@ _RECOVERED = re.compile(
 )
 """A log line saying the whole run got through after all: the errors before it were retried away. (A single retry
 that succeeded is not enough: people still ask why the first call failed.)"""
+_REPORTED = re.compile(
+    r"(?i)\b(?:gets?|got|getting|gotten|receiv(?:e|es|ed|ing)|see|sees|seeing|saw|seen|hit|hits|hitting|shows?|showed|shown"
+    r"|showing|says|said|reads|displays?|pops? up|popped up|returns?|returned|returning|throws?|threw|thrown|throwing"
+    r"|gives?|gave|giving|repl(?:y|ies|ied)|respon(?:d|ds|ded)|answer(?:s|ed)|sends?|sent|comes? back|came back"
+    r"|fail(?:s|ed|ing)?|die[sd]?|dying|broke|breaks|crash(?:es|ed)?|reject(?:s|ed)?|refus(?:es|ed)|denie[sd]"
+    r"|blocked|throttl(?:es|ed|ing)|hangs?|hung|errors? out|erroring|again|still|today|tonight"
+    r"|this (?:morning|afternoon|evening)|every (?:call|request|time)|keeps?(?!-)|kept|always|intermittent(?:ly)?"
+    r"|sometimes|suddenly|started|first time|anyone|any idea|help|why|(?<!-)call(?:s|ed|ing)?(?!-)|firing|triggered"
+    r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
+    r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
+    r"|for the (?:last|past) \d|since \d|timed out|exceed(?:s|ed|ing)?"
+    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|突然|今天|刚才|为什么|怎么|求助|失败"
+    r"|不可用|超时|超过|拒绝|无效|过期|不存在|不支持|不通|用完|不了"
+)
+"""Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
+calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
+beside it is only mentioned ("glossary: MR.0105 means our own code threw")."""
+CLAUSE = 80
+"""Characters either side of a code, within its sentence, where words reporting it are looked for."""
+_CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
+_BESIDE_STATUS = re.compile(r"(?:(?<![\w.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![\w.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$")
+_STATUS_BESIDE = re.compile(r"(?i)\W{1,3}(?:\(?[45]\d\d(?![\w.])|(?:now|again|today)\b)")
+_SENTENCE_OPEN = re.compile(r"[.!?。！？)）]\s{1,3}$")
+_ALONE = re.compile(r"[.!。]?[ \t]*(?:\n|\Z)")
+"""A code that is a sentence of its own ("... the output folder doesn't exist. ModelArts.3551.") is a report."""
+_LINE_HEAD = re.compile(r"(?i)[ \t>`\"'(\[【「“]*(?:(?:error|err|fatal|code|错误码?)\W{0,3})?$")
+"""What may stand before a code that opens its line: quote marks, brackets, an "Error:" label."""
 CATALOG = 3
 """Distinct codes, none in an error body, from which a paste lists codes (a runbook, a mapping table, a dashboard)
 rather than reports one."""
@@ -272,6 +299,9 @@ class CodeHit:
     paste only talks about it (``Evidence.talk``)."""
     depth: int = 0
     """How deep in quoted mail it stands ("> > "): deeper is older."""
+    stands: bool = False
+    """It stands as an error prints it (in an error body, beside a status as ``403 APIG.0302``, opening its line), or
+    words beside it report it ("we get APIG.0302 when...")."""
 
 
 @dataclass(frozen=True)
@@ -316,10 +346,14 @@ class Evidence:
     durations: tuple[float, ...] = ()
     """How long things took, in seconds: timings, alert values, HAR waits, "about forty seconds"."""
     failed: bool = False
-    """The paste says something failed (an error status, an exception, "timed out", "断开"...)."""
+    """The paste says something failed (a code it reports, an error status, an exception, "timed out", "断开"...)."""
     talk: bool = False
     """The paste talks about errors without reporting one: a status update saying it is fixed, a code review, a
     question asked before anything failed. Its codes are history, not news."""
+    reported: bool = True
+    """Something in the paste reports an error as happening: a status, an exception, an error message, or a code
+    that stands as an error or is reported in words (``CodeHit.stands``). A code in prose without any of these is
+    only mentioned ("glossary: MR.0105 means our own code threw")."""
     blamed: frozenset[Layer] = frozenset()
     """Hops the paste names as the one that answered ("the gateway refuses it", "调度报错")."""
     cleared: frozenset[Layer] = frozenset()
@@ -346,6 +380,7 @@ def extract(paste: str | bytes) -> Evidence:
     quoted = _unique(next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text))
     shown = bool(statuses or exceptions or messages or quoted)
     talk = _talks(lower.lstrip(), codes, shown, bool(statuses or exceptions)) or _recovered(lower, codes)
+    reported = not codes or bool(statuses or exceptions or messages) or any(h.stands for h in codes)
     if talk:
         codes = tuple(replace(h, resolved=True) for h in codes)
     blamed, cleared = _hops(lower)
@@ -366,8 +401,10 @@ def extract(paste: str | bytes) -> Evidence:
         route=_route(lower, words, urls, codes),
         surface=_surface(lower, codes, urls),
         durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],
-        failed=not talk and (bool(codes) or any(s >= 400 for s in statuses) or _says_failed(lower, _alerts(lower))),
+        failed=not talk
+        and ((bool(codes) and reported) or any(s >= 400 for s in statuses) or _says_failed(lower, _alerts(lower))),
         talk=talk,
+        reported=reported,
         blamed=blamed,
         cleared=cleared,
     )
@@ -558,11 +595,12 @@ def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str 
     line_start = max(text.rfind("\n", 0, start) + 1, start - LINE_REACH)
     line_end = text.find("\n", start, start + LINE_REACH)
     line = text[line_start : line_end if line_end >= 0 else min(len(text), start + LINE_REACH)]
+    in_body = _IN_BODY.search(text[max(0, start - 24) : start]) is not None
     return CodeHit(
         code=code,
         raw=raw,
         strict=strict,
-        in_body=_IN_BODY.search(text[max(0, start - 24) : start]) is not None,
+        in_body=in_body,
         start=start,
         line=line,
         status=int(wrapped) if wrapped else _nearest_status(text, line_start, line),
@@ -570,7 +608,30 @@ def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str 
         or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
         resolved=_under_resolved_alert(alerts, start),
         depth=_QUOTE_DEPTH.match(text, text.rfind("\n", 0, start) + 1).group(0).count(">"),
+        stands=in_body or wrapped is not None or _stands(text, start, start + len(raw), line_start),
     )
+
+
+def _stands(text: str, start: int, end: int, line_start: int) -> bool:
+    """Does the code at ``start:end`` stand as an error prints it, or as a report: beside a status or a share
+    (``403 APIG.0302``, ``10% APIG.0308``), after an arrow, opening its line, a sentence of its own, or with words
+    beside it that report it ("we get APIG.0302 when...")?"""
+    return (
+        _BESIDE_STATUS.search(text, max(0, start - 16), start) is not None
+        or _STATUS_BESIDE.match(text, end, end + 8) is not None
+        or _LINE_HEAD.fullmatch(text, line_start, start) is not None
+        or (_ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 4), start) is not None)
+        or _REPORTED.search(_clause(text, start, end)) is not None
+    )
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The words around a code, up to ``CLAUSE`` characters either side, within its sentence."""
+    before = text[max(0, start - CLAUSE) : start]
+    cut = [m.end() for m in _CLAUSE_END.finditer(before)]
+    after = text[end : end + CLAUSE]
+    stop = _CLAUSE_END.search(after)
+    return before[cut[-1] if cut else 0 :] + " " + after[: stop.start() if stop else len(after)]
 
 
 def _under_resolved_alert(alerts: list[tuple[int, bool]], start: int) -> bool:

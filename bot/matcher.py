@@ -163,6 +163,9 @@ class Matcher:
             reasons.append(f"symptom '{shorten(symptom, 60)}'")
         if variant and variant.route is Route.MAAS and ev.route is Route.MAAS:
             reasons.append("MaaS route")
+        if not (ev.reported or phrase):
+            confidence *= s.unreported
+            reasons.append("only mentioned, nothing reported")
         return Candidate(
             playbook=playbook,
             variant=variant,

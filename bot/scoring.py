@@ -35,6 +35,10 @@ class Scoring:
     """Factor for a code only mentioned in prose when the paste also has an error body."""
     resolved: float = 0.5
     """Factor for a code that only stands under resolved alerts."""
+    unreported: float = 0.6
+    """Factor for a code only mentioned in prose: not standing as an error, without its message, in a paste that
+    reports nothing happening (``Evidence.reported``)."""
+    """Factor for a code that only stands under resolved alerts."""
 
     # code-less evidence
     symptom: float = 0.8

@@ -109,6 +109,48 @@ def test_code_shared_with_the_error_it_produced_is_answered(matcher):
     assert said(matcher, text) == "ModelArts.4201"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sketching the on-call handbook: ModelArts.4503 usually means the keep-alive of the model server is short.",
+        "For the newcomers' reading list: MR.0105 is raised by our own model code, APIG.0201 by the gateway.",
+        "Our status board groups ModelArts.81111 with the other MaaS rate limits; numbers look calm this week.",
+        "给新人的资料里写了：ModelArts.81003 一般是 key 用错了区域。",
+    ],
+    ids=["handbook", "reading-list", "board", "zh-notes"],
+)
+def test_a_code_only_mentioned_gets_no_unprompted_answer(matcher, text):
+    """No rule names these openings; the code neither stands as an error nor is reported in words."""
+    d = matcher.diagnose(text)
+    assert not d.matched
+    assert not d.evidence.reported
+
+
+def test_a_code_only_mentioned_is_still_explained_when_asked(matcher):
+    d = matcher.diagnose("Sketching the on-call handbook: ModelArts.4503 usually means the keep-alive is short.")
+    assert d.best is not None and d.best.playbook.code == "ModelArts.4503"
+    assert d.best.confidence < matcher.scoring.answer_threshold
+    assert "only mentioned" in d.best.why
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("the nightly scorer against our ModelArts service: 403 APIG.0401 from the new egress", "APIG.0401"),
+        ("batch client → ModelArts.4105 on about one call in fifty", "ModelArts.4105"),
+        ("roughly 12% APIG.0308 on the ModelArts prediction URL during the rush", "APIG.0308"),
+        ("the upload to our online service stops with ModelArts.4104 whenever the file is over 8 MB", "ModelArts.4104"),
+        ("Our service refuses the token from the other project. ModelArts.0210.", "ModelArts.0210"),
+        ("ModelArts 在线服务调不通 ModelArts.4204，说 API 不存在", "ModelArts.4204"),
+    ],
+    ids=["status-beside", "arrow", "share", "reported-in-words", "a-sentence-alone", "zh"],
+)
+def test_a_code_reported_in_prose_is_answered(matcher, text, code):
+    d = matcher.diagnose(text)
+    assert d.evidence.reported
+    assert said(matcher, text) == code
+
+
 def test_a_question_about_an_error_that_happened_is_answered(matcher):
     assert said(matcher, "ModelArts.4206 during our load test this morning, what's the per-service limit?") == (
         "ModelArts.4206"
