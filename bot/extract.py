@@ -117,7 +117,8 @@ _FOREIGN_URL = re.compile(
 )
 """A URL to somewhere else than Huawei Cloud: its words say nothing about ModelArts."""
 _NOT_MODELARTS = re.compile(
-    r"\(not modelarts\)|\bnot (?:on |from |in )?modelarts\b|nothing to do with modelarts|不是\s?modelarts"
+    r"\(not modelarts\)|\bnot (?:on |from |in |a )?modelarts\b|nothing to do with modelarts|no modelarts involved"
+    r"|不是\s?modelarts"
 )
 """A paste that says it is not about ModelArts is not made about it by naming it."""
 _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
@@ -168,7 +169,7 @@ _HOP_NAMES = {
 }
 """How people name the hop that answered: "the gateway says...", "the dispatcher answers...", "网关提示"."""
 _OTHER_SERVICE = re.compile(
-    r"(?<![\w.-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
+    r"(?<![\w.-])(?:[a-z0-9][a-z0-9-]{0,62}\.)?(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
     r"(?:[a-z]+){0,1}(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
     r"|\b(?P<code>(?:iam|ecs|evs|vpc|obs|smn|cce|rds|dcs|swr|elb|ces|frs|sis|nlp|dns)\.\d{4})\b"
@@ -178,7 +179,8 @@ _OTHER_SERVICE = re.compile(
     r"|imagesearch|image search|speech interaction service|face recognition(?: service)?)(?: \([^)]{1,40}\))?"
     r"(?: [a-z-]{2,20}){0,2}(?: \([^)]{1,40}\))? (?:api|sdk|call|publish)\b)|(?:识别|ocr|sis|cce|ecs|obs)\S{0,6}(?:接口|api)|短信服务|语音交互"
 )
-"""Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``; not IAM's,
+"""Another Huawei Cloud service being called: its own address (``ecs.cn-south-1.myhuaweicloud.com``, a bucket's
+``data.obs.cn-north-4.myhuaweicloud.com``; not IAM's,
 where every ModelArts caller gets its token, nor SWR's, where a service's image lives), one of its API operations
 (``ECS ListServersDetails``), its own error codes (``IAM.0003``), its SDK and tools (``ObsException``, ``obsutil``), or
 its API by name."""
@@ -227,12 +229,26 @@ _PLANNED = re2.compile(
 """Work still to come ("next week we load-test", "下周要压测"): with no error shown, nothing has failed yet."""
 """A question asked before anything ran ("sizing for a launch", "还没开始压测")."""
 _CODE_LINE = re.compile(
-    r"(?m)^[ \t]*(?:(?:```)?(?:python|py|go|golang|java|kotlin|js|javascript|ts|typescript|rust|ruby|php|csharp|yaml|toml)"
-    r"[ \t]*$|def |class |import |from [\w.]+ import |return |func |var |const |let |@\w[\w.]*\(|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
-    r"|[A-Z][A-Z0-9_]{2,} ?= ?[\[{(]|[a-z_][\w.]* ?= ?\{)"
+    r"[ \t]*(?:(?:```)?(?:python|py|go|golang|java|kotlin|js|javascript|ts|typescript|rust|ruby|php|csharp|yaml|toml"
+    r"|diff)[ \t]*$|(?:async )?def |(?:(?:sealed|data|abstract|export|public|private|protected|static|final|pub) )*"
+    r"(?:class|object|interface|enum|struct|fun|fn|func|val|var|const|let|type) [\w$]|import |from [\w.]+ import |return "
+    r"|assert |raise |throw |package |#include |using [\w.]+;|@\w[\w.]*|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
+    r"|[A-Za-z_][\w.\[\]'\"]* (?:[+|-]?=|:=) (?!<)\S|[a-z_][\w.]*\(.*[,(]$|-? ?(?:alert|expr|record|rules|groups) ?:"
+    r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$)"
 )
-"""A line of program text (or the language tag of a fenced block): a paste with several, and no error beside
-them, is code someone shares, not an error they got."""
+"""A line of program text, config or a diff (or the language tag of a fenced block)."""
+_OUTPUT = re.compile(
+    r"(?im)traceback|\bfile \"|^\s+at |\[firing|^\s*\[?\d{4}-\d\d-\d\d[ t]\d\d:\d\d|\bhttp/\d(?:\.\d)? [1-5]\d\d\b"
+    r"|<response \[\d{3}\]>"
+)
+"""Output beside program text: a traceback, a firing alert, a log line, an HTTP status line, a response object."""
+_ECHO = re.compile(r"(?i)\s*(?:resp(?:onse)?|res|result|body|out(?:put)?|err(?:or)?|data|r)(?:\.\w+)? = ")
+"""A value printed under its name (``response = {...}``, ``resp.text = '...'``): output, not program."""
+_BODY_KEY = re.compile(r"(?i)(?:error_code|errno|erno|error_msg)\W")
+"""An error body's keys: on a line of prose beside program text, the output the program got."""
+_DIFF = re.compile(r"(?m)^(?:diff --git |@@ -\d)")
+_NEUTRAL = re.compile(r"[\s`{}()\[\];,]*")
+"""A line that is only brackets and fences: neither program nor prose."""
 CODE_LINES = 2
 _TRACEBACK = re.compile(r"(?i)traceback|\bfile \"|^\s+at ", re.MULTILINE)
 _OVER = re.compile(
@@ -253,9 +269,9 @@ _REPORTED = re.compile(
     r"|showing|says|said|reads|displays?|pops? up|popped up|returns?|returned|returning|throws?|threw|thrown|throwing"
     r"|gives?|gave|giving|repl(?:y|ies|ied)|respon(?:d|ds|ded)|answer(?:s|ed)|sends?|sent|comes? back|came back"
     r"|fail(?:s|ed|ing)?|die[sd]?|dying|broke|breaks|crash(?:es|ed)?|reject(?:s|ed)?|refus(?:es|ed)|denie[sd]"
-    r"|blocked|throttl(?:es|ed|ing)|hangs?|hung|errors? out|erroring|again|still|today|tonight"
+    r"|blocked|throttl(?:es|ed)|hangs?|hung|errors? out|erroring|again|still|today|tonight"
     r"|this (?:morning|afternoon|evening)|every (?:call|request|time)|keeps?(?!-)|kept|always|intermittent(?:ly)?"
-    r"|sometimes|suddenly|started|first time|anyone|any idea|help|why|(?<!-)call(?:s|ed|ing)?(?!-)|firing|triggered"
+    r"|sometimes|suddenly|started|first time|anyone|any idea|why|(?<!-)call(?:s|ed|ing)?(?!-)|firing|triggered"
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
     r"|for the (?:last|past) \d|since \d|timed out|exceed(?:s|ed|ing)?"
@@ -265,7 +281,20 @@ _REPORTED = re.compile(
 """Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
 beside it is only mentioned ("glossary: MR.0105 means our own code threw")."""
+_UNREAL = re.compile(
+    r"(?i)(?:\b(?:not|never|no longer|n't|no|nobody|no one|none|nothing|without|would|should|could|might|will|can|if|do|does|did)\b(?: \w+)?"
+    r"|没有?|不|未|别|如果|会不会|是否)\s?$"
+)
+"""Words before a report word that deny or suppose it: "not seeing it now", "which one would we hit", "现在没报错"."""
+_DEFINES = re.compile(
+    r"(?i)\bwhat\b(?>(?:'s| is| does| do| did)?)(?! (?:this|that|it|these|those)\b).{0,80}?\bmeans?\b|\bmeaning of\b|\bstands? for\b|\bdifference between\b"
+    r"|\btranslat\w*|区别|什么意思|含义|翻译"
+)
+"""A question about what a code or message means, how two differ, or how to word it; not "what does this mean?",
+which asks about the error pasted beside it."""
 CLAUSE = 80
+_SPOKEN = re.compile(r'`[^`\n]{1,200}`|"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
+"""Quoted or back-ticked text: the words of the error or of a document, not the writer's report."""
 """Characters either side of a code, within its sentence, where words reporting it are looked for."""
 _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
 _BESIDE_STATUS = re.compile(r"(?:(?<![\w.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![\w.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$")
@@ -379,7 +408,7 @@ def extract(paste: str | bytes) -> Evidence:
     messages = _unique(_message_of(m).strip() for m in _MESSAGE.finditer(text))
     quoted = _unique(next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text))
     shown = bool(statuses or exceptions or messages or quoted)
-    talk = _talks(lower.lstrip(), codes, shown, bool(statuses or exceptions)) or _recovered(lower, codes)
+    talk = _talks(text.lstrip(), codes, shown) or _recovered(lower, codes)
     reported = not codes or bool(statuses or exceptions or messages) or any(h.stands for h in codes)
     if talk:
         codes = tuple(replace(h, resolved=True) for h in codes)
@@ -426,26 +455,54 @@ def _succeeded(hit: CodeHit) -> bool:
     return _SUCCEEDED_AFTER.match(after) is not None
 
 
-def _talks(lower: str, codes: tuple[CodeHit, ...], shown: bool, errors: bool) -> bool:
+def _talks(text: str, codes: tuple[CodeHit, ...], shown: bool) -> bool:
     """Talk about errors: a review, commit, runbook, doc, report, template, fixture, test output or program text; and,
     with no code in an error body, a paste that says nothing is failing, a status update that says the failure is
-    over ("fixed now — the 81002 earlier was..."), a list of codes, or, with no error ``shown`` either, a question
-    asked before anything ran ("just asking, haven't started") or work still planned. Program text counts only with
-    no ``errors`` (a status, an exception) beside it: people share the code that got them an error, too."""
+    over ("fixed now — the 81002 earlier was..."), a question about what a code means with nothing reported outside
+    its quotes, a list of codes, or, with no error ``shown`` either, a question
+    asked before anything ran ("just asking, haven't started") or work still planned."""
+    lower = text.lower()
     opening = lower[:OPENING]
     if _OPENS_AS_ARTEFACT.match(opening) or _ARTEFACT.search(lower):
         return True
-    if not errors and len(_CODE_LINE.findall(lower)) >= CODE_LINES and not _TRACEBACK.search(lower):
-        return True  # program text, and no error it produced
+    if _program(text):
+        return True
     if any(h.in_body for h in codes):
         return False
     if (_FINE.search(lower) or (_OPENS_AS_UPDATE.match(opening) and _OVER.search(lower))) and not _ONGOING.search(
         lower
     ):
         return True
+    if _DEFINES.search(lower) and not _reports(_QUOTED.sub(" ", lower)):
+        return True  # what a code or message means, how two differ, how to word it: nothing reported happening
     asked = ("?" in lower or "？" in lower) and _UNASKED.search(lower) is not None
     planned = _PLANNED.search(lower) is not None
     return not shown and (asked or planned or len({h.code for h in codes}) >= CATALOG)
+
+
+def _program(text: str) -> bool:
+    """Is the paste program text (source, a test, config, an alert rule, a diff) with no output beside it? What is
+    written in the program (``status=429`` in a mock, an error body in a fixture) is not an error it produced; a
+    traceback, a firing alert, a log line, or a status, exception or error body on a line of prose is: people share
+    the code that got them an error, too. A line inside brackets a program line opened belongs to the program."""
+    if _OUTPUT.search(text):
+        return False
+    diff = _DIFF.search(text) is not None
+    code, depth, prose = 0, 0, []
+    for line in text.splitlines():
+        if not line.strip():
+            depth = 0  # a snippet may leave a block open; a blank line ends it
+        if _NEUTRAL.fullmatch(line) and not depth:
+            continue
+        if depth or (_CODE_LINE.match(line) and not _ECHO.match(line)) or (diff and line[:1] in "+-"):
+            code += 1
+            depth = max(0, depth + sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}"))
+        else:
+            prose.append(line)
+    if not code or (code < CODE_LINES and prose):
+        return False
+    rest = "\n".join(prose)
+    return not (any(True for _ in _statuses(rest)) or _EXCEPTION.search(rest) or _BODY_KEY.search(rest))
 
 
 def _recovered(lower: str, codes: tuple[CodeHit, ...]) -> bool:
@@ -621,8 +678,13 @@ def _stands(text: str, start: int, end: int, line_start: int) -> bool:
         or _STATUS_BESIDE.match(text, end, end + 8) is not None
         or _LINE_HEAD.fullmatch(text, line_start, start) is not None
         or (_ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 4), start) is not None)
-        or _REPORTED.search(_clause(text, start, end)) is not None
+        or _reports(_SPOKEN.sub(" ", _clause(text, start, end)))
     )
+
+
+def _reports(clause: str) -> bool:
+    """Does a word in ``clause`` report the error, not deny it or suppose it ("not seeing it", "would we hit")?"""
+    return any(not _UNREAL.search(clause, max(0, m.start() - 24), m.start()) for m in _REPORTED.finditer(clause))
 
 
 def _clause(text: str, start: int, end: int) -> str:

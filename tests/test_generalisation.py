@@ -151,6 +151,52 @@ def test_a_code_reported_in_prose_is_answered(matcher, text, code):
     assert said(matcher, text) == code
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '```python\n@pytest.fixture\ndef gateway_refusal():\n    return Reply(status=403, json={"error_code": '
+        '"APIG.0302", "error_msg": "The IAM user is not authorized to access the API."})\n```\n'
+        "is this fixture shape ok?",
+        "groups:\n- name: inference\n  rules:\n  - alert: DispatcherTimeouts\n"
+        '    expr: rate(errors_total{code="ModelArts.4503"}[5m]) > 1',
+        "diff --git a/errors.md b/errors.md\n@@ -3,2 +3,3 @@\n+| APIG.0201 | payload above 12 MB | compress it |",
+        'val codes = mapOf(\n    "ModelArts.81101" to Retry,\n    "ModelArts.81003" to Fatal,\n)',
+    ],
+    ids=["python-fixture", "alert-rule", "diff", "kotlin-map"],
+)
+def test_program_text_that_holds_an_error_is_not_a_report(matcher, text):
+    assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Partner asked what "ModelArts.4204 API does not exist" means in general; nobody is getting it, just curious.',
+        "How should the Japanese help page translate 'The app quota has been used up.'? Tone matters.",
+        "ModelArts.81003 和 ModelArts.81009 有什么区别？现在没报错，想先了解一下",
+    ],
+    ids=["meaning", "translation", "difference-zh"],
+)
+def test_a_question_about_what_an_error_means_is_not_a_report(matcher, text):
+    assert said(matcher, text) is None
+
+
+def test_program_text_beside_the_error_it_got_is_answered(matcher):
+    text = (
+        "val req = Request.Builder().url(url).post(body).build()\nval resp = client.newCall(req).execute()\n\n"
+        'output:\n{"error_code":"APIG.0201","error_msg":"Request entity too large"}'
+    )
+    assert said(matcher, text) == "APIG.0201"
+
+
+def test_a_bucket_address_is_the_storage_service_not_a_prediction(matcher):
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message>'
+        "<HostId>team-bucket.obs.ap-southeast-3.myhuaweicloud.com</HostId></Error>"
+    )
+    assert said(matcher, xml) is None
+
+
 def test_a_question_about_an_error_that_happened_is_answered(matcher):
     assert said(matcher, "ModelArts.4206 during our load test this morning, what's the per-service limit?") == (
         "ModelArts.4206"

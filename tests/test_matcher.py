@@ -236,6 +236,8 @@ CORPORA = [
     ("described_round11.jsonl", 0.96, 0.01),
     ("described_round12.jsonl", 0.96, 0.01),
     ("described_round13.jsonl", 0.96, 0.02),
+    ("described_round14.jsonl", 0.97, 0.03),
+    ("clients_round7.jsonl", 0.98, 0.01),
 ]
 
 
