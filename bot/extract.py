@@ -117,7 +117,8 @@ _FOREIGN_URL = re.compile(
 )
 """A URL to somewhere else than Huawei Cloud: its words say nothing about ModelArts."""
 _NOT_MODELARTS = re.compile(
-    r"\(not modelarts\)|\bnot (?:on |from |in |a )?modelarts\b|nothing to do with modelarts|no modelarts involved"
+    r"\(not modelarts\)|\bnot (?:on |from |in |a |via |through )?(?:modelarts|maas)\b|nothing to do with modelarts"
+    r"|no modelarts involved"
     r"|不是\s?modelarts"
 )
 """A paste that says it is not about ModelArts is not made about it by naming it."""
@@ -171,7 +172,7 @@ _HOP_NAMES = {
 _OTHER_SERVICE = re.compile(
     r"(?<![\w.-])(?:[a-z0-9][a-z0-9-]{0,62}\.)?(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
-    r"(?:[a-z]+){0,1}(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient)\b"
+    r"(?:[a-z]+){0,1}(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient|huaweicloudsdkmodelarts)\b"
     r"|\b(?P<code>(?:iam|ecs|evs|vpc|obs|smn|cce|rds|dcs|swr|elb|ces|frs|sis|nlp|dns)\.\d{4})\b"
     r"|\b(?P<own>(?:our|my) (?:own |internal )?(?:[a-z-]+ )?api (?:published )?(?:on|behind) (?:a |the )?(?:huawei cloud )?"
     r"(?:api gateway|apig)|published (?:[a-z-]+ ){0,3}on (?:huawei cloud )?(?:api gateway|apig))|自己发布的 ?api"
@@ -211,7 +212,7 @@ _ARTEFACT = re2.compile(
 _FINE = re2.compile(
     r"(?i)\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
     r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
-    r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了"
+    r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
     r"|\bchaos test"
 )
@@ -233,7 +234,7 @@ _CODE_LINE = re.compile(
     r"|diff)[ \t]*$|(?:async )?def |(?:(?:sealed|data|abstract|export|public|private|protected|static|final|pub) )*"
     r"(?:class|object|interface|enum|struct|fun|fn|func|val|var|const|let|type) [\w$]|import |from [\w.]+ import |return "
     r"|assert |raise |throw |package |#include |using [\w.]+;|@\w[\w.]*|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
-    r"|[A-Za-z_][\w.\[\]'\"]* (?:[+|-]?=|:=) (?!<)\S|[a-z_][\w.]*\(.*[,(]$|-? ?(?:alert|expr|record|rules|groups) ?:"
+    r"|[A-Za-z_][\w.\[\]'\"]* (?:[+|-]?=|:=) (?!<)\S|[a-z_][\w.]*\((?:.*(?:[,(]|=>|\)[;,]?))?$|-? ?(?:alert|expr|record|rules|groups) ?:"
     r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$)"
 )
 """A line of program text, config or a diff (or the language tag of a fenced block)."""
@@ -274,24 +275,28 @@ _REPORTED = re.compile(
     r"|sometimes|suddenly|started|first time|anyone|any idea|why|(?<!-)call(?:s|ed|ing)?(?!-)|firing|triggered"
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
-    r"|for the (?:last|past) \d|since \d|timed out|exceed(?:s|ed|ing)?"
+    r"|for the (?:last|past) \d|since \d"
     r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|突然|今天|刚才|为什么|怎么|求助|失败"
-    r"|不可用|超时|超过|拒绝|无效|过期|不存在|不支持|不通|用完|不了"
 )
 """Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
 beside it is only mentioned ("glossary: MR.0105 means our own code threw")."""
 _UNREAL = re.compile(
     r"(?i)(?:\b(?:not|never|no longer|n't|no|nobody|no one|none|nothing|without|would|should|could|might|will|can|if|do|does|did)\b(?: \w+)?"
-    r"|没有?|不|未|别|如果|会不会|是否)\s?$"
+    r"|(?:没有?|不|未|别|如果|会不会|是否)[\u4e00-\u9fff]{0,4})\s?$"
 )
 """Words before a report word that deny or suppose it: "not seeing it now", "which one would we hit", "现在没报错"."""
 _DEFINES = re.compile(
-    r"(?i)\bwhat\b(?>(?:'s| is| does| do| did)?)(?! (?:this|that|it|these|those)\b).{0,80}?\bmeans?\b|\bmeaning of\b|\bstands? for\b|\bdifference between\b"
+    r"(?i)\bwhat\b(?>(?:'s| is| does| do| did)?)(?! (?:this|that|it|these|those)\b).{0,80}?\bmeans?\b"
+    r"|\b(?:usually |generally |basically |always )?means (?:that|the|a|an|you|your|our|we)\b|\bmeaning of\b|\bstands? for\b|\bdifference between\b"
     r"|\btranslat\w*|区别|什么意思|含义|翻译"
 )
 """A question about what a code or message means, how two differ, or how to word it; not "what does this mean?",
 which asks about the error pasted beside it."""
+_GONE_WRONG = re.compile(
+    r"(?i)\btimed out\b|\bexceed(?:s|ed|ing)?\b|不可用|超时|超过|拒绝|无效|过期|不存在|不支持|不通|用完|不了"
+)
+"""Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 CLAUSE = 80
 _SPOKEN = re.compile(r'`[^`\n]{1,200}`|"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
 """Quoted or back-ticked text: the words of the error or of a document, not the writer's report."""
@@ -431,7 +436,11 @@ def extract(paste: str | bytes) -> Evidence:
         surface=_surface(lower, codes, urls),
         durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],
         failed=not talk
-        and ((bool(codes) and reported) or any(s >= 400 for s in statuses) or _says_failed(lower, _alerts(lower))),
+        and (
+            (bool(codes) and reported)
+            or any(s >= 400 for s in statuses)
+            or _says_failed(lower if reported else _SPOKEN.sub(" ", lower), _alerts(lower))
+        ),
         talk=talk,
         reported=reported,
         blamed=blamed,
@@ -502,7 +511,7 @@ def _program(text: str) -> bool:
     if not code or (code < CODE_LINES and prose):
         return False
     rest = "\n".join(prose)
-    return not (any(True for _ in _statuses(rest)) or _EXCEPTION.search(rest) or _BODY_KEY.search(rest))
+    return not (any(s >= 400 for s in _statuses(rest)) or _EXCEPTION.search(rest) or _BODY_KEY.search(rest))
 
 
 def _recovered(lower: str, codes: tuple[CodeHit, ...]) -> bool:
@@ -553,7 +562,7 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], urls: tuple[PredictionUrl, 
     about calling one."""
     if any(_layer_of(h.code) in (Layer.MAAS, Layer.MODEL) for h in codes):
         return Surface.PREDICTION
-    if _OTHER_SERVICE.search(lower) and not any(u.route for u in urls):
+    if (_OTHER_SERVICE.search(lower) or _NOT_MODELARTS.search(lower)) and not any(u.route for u in urls):
         return Surface.MANAGEMENT
     management = Surface.MANAGEMENT.weight(lower)
     for hit in codes:
@@ -679,6 +688,7 @@ def _stands(text: str, start: int, end: int, line_start: int) -> bool:
         or _LINE_HEAD.fullmatch(text, line_start, start) is not None
         or (_ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 4), start) is not None)
         or _reports(_SPOKEN.sub(" ", _clause(text, start, end)))
+        or _GONE_WRONG.search(_clause(text, start, end)) is not None
     )
 
 

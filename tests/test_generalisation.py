@@ -197,6 +197,22 @@ def test_a_bucket_address_is_the_storage_service_not_a_prediction(matcher):
     assert said(matcher, xml) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached for requests', "
+        "'type': 'requests', 'code': 'rate_limit_exceeded'}}\n^ that one came from the other vendor, not MaaS",
+        '{"error_code":"APIG.0203","error_msg":"Backend timeout"} from the gateway in front of our billing app '
+        "(not ModelArts)",
+        'huaweicloudsdkmodelarts.exceptions.ClientRequestException: {"status_code":400,"error_code":'
+        '"ModelArts.7001","error_msg":"Invalid parameter"} while listing training jobs',
+    ],
+    ids=["not-maas", "not-modelarts", "management-sdk"],
+)
+def test_a_paste_that_places_itself_elsewhere_gets_no_answer(matcher, text):
+    assert said(matcher, text) is None
+
+
 def test_a_question_about_an_error_that_happened_is_answered(matcher):
     assert said(matcher, "ModelArts.4206 during our load test this morning, what's the per-service limit?") == (
         "ModelArts.4206"

@@ -238,6 +238,8 @@ CORPORA = [
     ("described_round13.jsonl", 0.96, 0.02),
     ("described_round14.jsonl", 0.97, 0.03),
     ("clients_round7.jsonl", 0.98, 0.01),
+    ("described_round15.jsonl", 0.96, 0.04),
+    ("clients_round8.jsonl", 0.98, 0.02),
 ]
 
 
