@@ -143,7 +143,7 @@ _FAILURE = re.compile(
     r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|not authori[sz]ed"
     r"|unauthori[sz]ed|forbidden|no (?:access|permission)|rate.?limit|throttl|bounce|choke|没有(?:访问)?权限|无权|被拒|限流"
     r"|complain|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
-    r"|告警|重启|卡在|一直|部署中|[跑调连用打访起]不(?:起来|通|上|了|开)|deploying for|sitting in|never (?:becomes|turns|gets|reaches)|still (?:deploying|starting|pending)"
+    r"|告警|重启|卡在|一直|部署中|[跑调连用打访起]不(?:起来|通|上|了|开)|deploying for|sitting in|never (?:becomes|turns|gets|reaches|leaves)|still (?:deploying|starting|pending)"
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
@@ -189,7 +189,8 @@ _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
-    r"|lessons learned\b|unit test\b|translat\w+\b"
+    r"|lessons learned\b|unit test\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
+    r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) the (?:wiki|docs|runbook|handbook)\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
     r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单))",
     re.IGNORECASE,
@@ -276,7 +277,7 @@ _REPORTED = re.compile(
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
     r"|for the (?:last|past) \d|since \d"
-    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|突然|今天|刚才|为什么|怎么|求助|失败"
+    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败"
 )
 """Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words

@@ -163,7 +163,7 @@ class Matcher:
             reasons.append(f"symptom '{shorten(symptom, 60)}'")
         if variant and variant.route is Route.MAAS and ev.route is Route.MAAS:
             reasons.append("MaaS route")
-        if not (ev.reported or phrase):
+        if not (ev.reported or phrase or symptom):
             confidence *= s.unreported
             reasons.append("only mentioned, nothing reported")
         return Candidate(

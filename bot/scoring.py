@@ -36,9 +36,8 @@ class Scoring:
     resolved: float = 0.5
     """Factor for a code that only stands under resolved alerts."""
     unreported: float = 0.6
-    """Factor for a code only mentioned in prose: not standing as an error, without its message, in a paste that
-    reports nothing happening (``Evidence.reported``)."""
-    """Factor for a code that only stands under resolved alerts."""
+    """Factor for a code only mentioned in prose: not standing as an error, with neither its message nor a sign of
+    its cause beside it, in a paste that reports nothing happening (``Evidence.reported``)."""
 
     # code-less evidence
     symptom: float = 0.8
