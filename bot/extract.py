@@ -187,7 +187,7 @@ where every ModelArts caller gets its token, nor SWR's, where a service's image 
 its API by name."""
 _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
-    r"|readme\b|wiki\b|jira\b|template|fixtures?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
+    r"|readme\b|wiki\b|jira\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
     r"|lessons learned\b|unit test\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
     r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) the (?:wiki|docs|runbook|handbook)\b"
@@ -213,7 +213,7 @@ _ARTEFACT = re2.compile(
 _FINE = re2.compile(
     r"(?i)\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
     r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
-    r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]"
+    r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
     r"|\bchaos test"
 )
@@ -231,23 +231,29 @@ _PLANNED = re2.compile(
 """Work still to come ("next week we load-test", "下周要压测"): with no error shown, nothing has failed yet."""
 """A question asked before anything ran ("sizing for a launch", "还没开始压测")."""
 _CODE_LINE = re.compile(
-    r"[ \t]*(?:(?:```)?(?:python|py|go|golang|java|kotlin|js|javascript|ts|typescript|rust|ruby|php|csharp|yaml|toml"
-    r"|diff)[ \t]*$|(?:async )?def |(?:(?:sealed|data|abstract|export|public|private|protected|static|final|pub) )*"
+    r"[ \t]*(?:(?:async )?def |(?:(?:sealed|data|abstract|export|public|private|protected|static|final|pub) )*"
     r"(?:class|object|interface|enum|struct|fun|fn|func|val|var|const|let|type) [\w$]|import |from [\w.]+ import |return "
-    r"|assert |raise |throw |package |#include |using [\w.]+;|@\w[\w.]*|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
+    r"|assert |raise |throw |package |#include |using [\w.]+;|(?:if|elif|else if|for|while|switch|catch|except|when) ?\(|@\w[\w.]*|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
     r"|[A-Za-z_][\w.\[\]'\"]* (?:[+|-]?=|:=) (?!<)\S|[a-z_][\w.]*\((?:.*(?:[,(]|=>|\)[;,]?))?$|-? ?(?:alert|expr|record|rules|groups) ?:"
     r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$)"
 )
-"""A line of program text, config or a diff (or the language tag of a fenced block)."""
+"""A line of program text, config or a diff."""
 _OUTPUT = re.compile(
     r"(?im)traceback|\bfile \"|^\s+at |\[firing|^\s*\[?\d{4}-\d\d-\d\d[ t]\d\d:\d\d|\bhttp/\d(?:\.\d)? [1-5]\d\d\b"
     r"|<response \[\d{3}\]>"
 )
 """Output beside program text: a traceback, a firing alert, a log line, an HTTP status line, a response object."""
-_ECHO = re.compile(r"(?i)\s*(?:resp(?:onse)?|res|result|body|out(?:put)?|err(?:or)?|data|r)(?:\.\w+)? = ")
+_ECHO = re.compile(r"(?i)(?:resp(?:onse)?|res|result|body|out(?:put)?|err(?:or)?|data|r)(?:\.\w+)? = ")
 """A value printed under its name (``response = {...}``, ``resp.text = '...'``): output, not program."""
 _BODY_KEY = re.compile(r"(?i)(?:error_code|errno|erno|error_msg)\W")
 """An error body's keys: on a line of prose beside program text, the output the program got."""
+_SOURCE_TAG = re.compile(
+    r"[ \t]*(?:```)?[ \t]*(?:python|py|go|golang|java|kotlin|kt|js|javascript|ts|typescript|tsx|jsx|rust|rs|ruby|php"
+    r"|csharp|cs|c\+\+|cpp|swift|scala|yaml|yml|toml|ini|hcl|terraform|promql|sql|lua|dockerfile|diff)[ \t]*",
+    re.IGNORECASE,
+)
+"""The language tag of a code block (its fence is gone after normalising) whose lines are source or config, not
+output; json, text and shell blocks may be either."""
 _DIFF = re.compile(r"(?m)^(?:diff --git |@@ -\d)")
 _NEUTRAL = re.compile(r"[\s`{}()\[\];,]*")
 """A line that is only brackets and fences: neither program nor prose."""
@@ -299,8 +305,8 @@ _GONE_WRONG = re.compile(
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 CLAUSE = 80
-_SPOKEN = re.compile(r'`[^`\n]{1,200}`|"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
-"""Quoted or back-ticked text: the words of the error or of a document, not the writer's report."""
+_SPOKEN = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
+"""Quoted text: the words of the error or of a document, not the writer's report."""
 """Characters either side of a code, within its sentence, where words reporting it are looked for."""
 _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
 _BESIDE_STATUS = re.compile(r"(?:(?<![\w.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![\w.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$")
@@ -498,13 +504,17 @@ def _program(text: str) -> bool:
     if _OUTPUT.search(text):
         return False
     diff = _DIFF.search(text) is not None
-    code, depth, prose = 0, 0, []
+    code, depth, prose, source = 0, 0, [], False
     for line in text.splitlines():
+        if _SOURCE_TAG.fullmatch(line):
+            source = True  # a block tagged with a language holds source, up to the next blank line
+            code += 1
+            continue
         if not line.strip():
-            depth = 0  # a snippet may leave a block open; a blank line ends it
+            depth, source = 0, False  # a snippet may leave a block open; a blank line ends it
         if _NEUTRAL.fullmatch(line) and not depth:
             continue
-        if depth or (_CODE_LINE.match(line) and not _ECHO.match(line)) or (diff and line[:1] in "+-"):
+        if source or depth or (_CODE_LINE.match(line) and not _ECHO.match(line)) or (diff and line[:1] in "+-"):
             code += 1
             depth = max(0, depth + sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}"))
         else:

@@ -161,8 +161,10 @@ def test_a_code_reported_in_prose_is_answered(matcher, text, code):
         '    expr: rate(errors_total{code="ModelArts.4503"}[5m]) > 1',
         "diff --git a/errors.md b/errors.md\n@@ -3,2 +3,3 @@\n+| APIG.0201 | payload above 12 MB | compress it |",
         'val codes = mapOf(\n    "ModelArts.81101" to Retry,\n    "ModelArts.81003" to Fatal,\n)',
+        '```promql\ntopk(5, rate(errors_total{code="APIG.0308"}[10m]))\n```\nthe panel I am adding',
+        '```csharp\nif (err.Code == "ModelArts.4206")\n{\n    await Task.Delay(backoff);\n}\n```',
     ],
-    ids=["python-fixture", "alert-rule", "diff", "kotlin-map"],
+    ids=["python-fixture", "alert-rule", "diff", "kotlin-map", "tagged-one-liner", "csharp-if"],
 )
 def test_program_text_that_holds_an_error_is_not_a_report(matcher, text):
     assert said(matcher, text) is None
@@ -174,8 +176,9 @@ def test_program_text_that_holds_an_error_is_not_a_report(matcher, text):
         'Partner asked what "ModelArts.4204 API does not exist" means in general; nobody is getting it, just curious.',
         "How should the Japanese help page translate 'The app quota has been used up.'? Tone matters.",
         "ModelArts.81003 和 ModelArts.81009 有什么区别？现在没报错，想先了解一下",
+        "MaaS 的 ModelArts.81114 每分钟 token 上限能申请调高吗？目前没报错，先规划一下容量",
     ],
-    ids=["meaning", "translation", "difference-zh"],
+    ids=["meaning", "translation", "difference-zh", "planning-zh"],
 )
 def test_a_question_about_what_an_error_means_is_not_a_report(matcher, text):
     assert said(matcher, text) is None

@@ -240,6 +240,8 @@ CORPORA = [
     ("clients_round7.jsonl", 0.98, 0.01),
     ("described_round15.jsonl", 0.96, 0.04),
     ("clients_round8.jsonl", 0.98, 0.02),
+    ("described_round16.jsonl", 0.97, 0.06),
+    ("clients_round9.jsonl", 0.97, 0.02),
 ]
 
 
