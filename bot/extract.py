@@ -189,7 +189,7 @@ _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
-    r"|lessons learned\b|unit test\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
+    r"|lessons learned\b|unit test\b|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
     r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) the (?:wiki|docs|runbook|handbook)\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
     r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单))",
@@ -420,7 +420,8 @@ def extract(paste: str | bytes) -> Evidence:
     messages = _unique(_message_of(m).strip() for m in _MESSAGE.finditer(text))
     quoted = _unique(next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text))
     shown = bool(statuses or exceptions or messages or quoted)
-    talk = _talks(text.lstrip(), codes, shown) or _recovered(lower, codes)
+    listed = len({hit.code for hit in hits})  # a list of codes counts the ones that answer success, too
+    talk = _talks(text.lstrip(), codes, shown, listed) or _recovered(lower, codes)
     reported = not codes or bool(statuses or exceptions or messages) or any(h.stands for h in codes)
     if talk:
         codes = tuple(replace(h, resolved=True) for h in codes)
@@ -471,11 +472,11 @@ def _succeeded(hit: CodeHit) -> bool:
     return _SUCCEEDED_AFTER.match(after) is not None
 
 
-def _talks(text: str, codes: tuple[CodeHit, ...], shown: bool) -> bool:
+def _talks(text: str, codes: tuple[CodeHit, ...], shown: bool, listed: int) -> bool:
     """Talk about errors: a review, commit, runbook, doc, report, template, fixture, test output or program text; and,
     with no code in an error body, a paste that says nothing is failing, a status update that says the failure is
     over ("fixed now — the 81002 earlier was..."), a question about what a code means with nothing reported outside
-    its quotes, a list of codes, or, with no error ``shown`` either, a question
+    its quotes, or, with no error ``shown`` either, a list of ``listed`` codes, a question
     asked before anything ran ("just asking, haven't started") or work still planned."""
     lower = text.lower()
     opening = lower[:OPENING]
@@ -493,7 +494,7 @@ def _talks(text: str, codes: tuple[CodeHit, ...], shown: bool) -> bool:
         return True  # what a code or message means, how two differ, how to word it: nothing reported happening
     asked = ("?" in lower or "？" in lower) and _UNASKED.search(lower) is not None
     planned = _PLANNED.search(lower) is not None
-    return not shown and (asked or planned or len({h.code for h in codes}) >= CATALOG)
+    return not shown and (asked or planned or listed >= CATALOG)
 
 
 def _program(text: str) -> bool:
