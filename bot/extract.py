@@ -189,7 +189,7 @@ _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
-    r"|lessons learned\b|unit test\b|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
+    r"|lessons learned\b|unit test\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
     r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) the (?:wiki|docs|runbook|handbook)\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
     r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单))",
@@ -208,6 +208,7 @@ OPENING = 300
 _ARTEFACT = re2.compile(
     r"(?i)\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
     r"|\b(?:writing|added|adding|updated) (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook|panel|dashboard)\b"
+    r"|\b(?:got|was|been|is|are|were) merged\b|\bgit (?:log|show|blame)\b"
 )
 """Signs of a review, a test run or documentation being written, anywhere in a paste."""
 _FINE = re2.compile(
@@ -254,6 +255,9 @@ _SOURCE_TAG = re.compile(
 )
 """The language tag of a code block (its fence is gone after normalising) whose lines are source or config, not
 output; json, text and shell blocks may be either."""
+_TABLE = re.compile(r"(?m)^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|")
+"""The rule under a Markdown table's header: a table of codes is documentation."""
+_QUOTE_LINES = re.compile(r"(?m)^[ \t]*>.*$")
 _DIFF = re.compile(r"(?m)^(?:diff --git |@@ -\d)")
 _NEUTRAL = re.compile(r"[\s`{}()\[\];,]*")
 """A line that is only brackets and fences: neither program nor prose."""
@@ -261,7 +265,7 @@ CODE_LINES = 2
 _TRACEBACK = re.compile(r"(?i)traceback|\bfile \"|^\s+at ", re.MULTILINE)
 _OVER = re.compile(
     r"(?i)\b(?:fixed|resolved|solved|sorted|rolled back|recovered)\b|修复了|已经?(?:解决|修复|恢复)|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
-    r"|went away|(?:is|are) gone|all set|closing (?:this|it|the (?:thread|ticket|incident))|fix deployed|succeeding since"
+    r"|went away|(?:is|are) gone|all set|closing (?:this|it|the (?:thread|ticket|incident|loop))|fix deployed|succeeding since"
     r"|已解决|已修复|恢复正常|已恢复"
 )
 """Words that say a failure is over."""
@@ -484,6 +488,15 @@ def _talks(text: str, codes: tuple[CodeHit, ...], shown: bool, listed: int) -> b
         return True
     if _program(text):
         return True
+    if _TABLE.search(text) and listed >= 2:
+        return True  # a table of codes: documentation
+    if (
+        codes
+        and all(h.depth for h in codes)
+        and _OVER.search(_QUOTE_LINES.sub("", lower))
+        and not _ONGOING.search(lower)
+    ):
+        return True  # the error only in a quote, and the writer says it is over
     if any(h.in_body for h in codes):
         return False
     if (_FINE.search(lower) or (_OPENS_AS_UPDATE.match(opening) and _OVER.search(lower))) and not _ONGOING.search(

@@ -216,6 +216,28 @@ def test_a_paste_that_places_itself_elsewhere_gets_no_answer(matcher, text):
     assert said(matcher, text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "| code | meaning | owner |\n|---|---|---|\n| ModelArts.4206 | per-service QPS cap | infra |\n"
+        "| MR.0105 | our inference code threw | ml |",
+        '> {"error_code":"ModelArts.4503","error_msg":"Failed to respond"}\nthat was Tuesday\'s; we raised the '
+        "keep-alive and it went away",
+        "git show HEAD: 'map APIG.0308 to the throttled class'",
+        "the handler for ModelArts.81114 was merged into main this morning",
+        "outage notes (closed): ModelArts.4302 from 09:10 to 09:25, wrong port in the new image",
+    ],
+    ids=["table", "quoted-and-over", "git-show", "merged", "closed-notes"],
+)
+def test_documents_and_history_get_no_unprompted_answer(matcher, text):
+    assert said(matcher, text) is None
+
+
+def test_a_quoted_error_that_still_happens_is_answered(matcher):
+    text = '> {"error_code":"ModelArts.4503","error_msg":"Failed to respond"}\nwe raised the keep-alive but it is back'
+    assert said(matcher, text) == "ModelArts.4503"
+
+
 def test_a_question_about_an_error_that_happened_is_answered(matcher):
     assert said(matcher, "ModelArts.4206 during our load test this morning, what's the per-service limit?") == (
         "ModelArts.4206"

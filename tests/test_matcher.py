@@ -242,6 +242,8 @@ CORPORA = [
     ("clients_round8.jsonl", 0.98, 0.02),
     ("described_round16.jsonl", 0.97, 0.06),
     ("clients_round9.jsonl", 0.97, 0.02),
+    ("described_round17.jsonl", 0.96, 0.04),
+    ("clients_round10.jsonl", 0.98, 0.0),
 ]
 
 
