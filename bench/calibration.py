@@ -33,8 +33,8 @@ def default_corpora() -> list[Path]:
 
 
 def judged(corpora: list[Path]) -> tuple[list[tuple[float, bool, bool]], int]:
-    """(confidence, right, should-be-silent) for every paste with a candidate from a prediction surface, and the
-    number of should-be-silent pastes."""
+    """(confidence, right, should-be-silent) for every paste with a candidate from a prediction surface that reports
+    a failure (not talk about one), and the number of should-be-silent pastes."""
     matcher = Matcher(KnowledgeBase.load())
     rows, silent = [], 0
     for path in corpora:
@@ -44,8 +44,8 @@ def judged(corpora: list[Path]) -> tuple[list[tuple[float, bool, bool]], int]:
             case = json.loads(line)
             silent += not case["expect"]
             d = matcher.diagnose(case["text"])
-            if d.best is None or d.evidence.surface == "management":
-                continue
+            if d.best is None or d.evidence.surface == "management" or d.evidence.talk:
+                continue  # what the threshold decides: answers the bot would give if confident enough
             rows.append((d.best.confidence, d.best.playbook.code in case["expect"], not case["expect"]))
     return rows, silent
 

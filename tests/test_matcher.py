@@ -244,6 +244,7 @@ CORPORA = [
     ("clients_round9.jsonl", 0.97, 0.02),
     ("described_round17.jsonl", 0.96, 0.04),
     ("clients_round10.jsonl", 0.98, 0.0),
+    ("described_round18.jsonl", 0.97, 0.08),
 ]
 
 
