@@ -249,7 +249,7 @@ _ECHO = re.compile(r"(?i)(?:resp(?:onse)?|res|result|body|out(?:put)?|err(?:or)?
 _BODY_KEY = re.compile(r"(?i)(?:error_code|errno|erno|error_msg)\W")
 """An error body's keys: on a line of prose beside program text, the output the program got."""
 _SOURCE_TAG = re.compile(
-    r"[ \t]*(?:```)?[ \t]*(?:python|py|go|golang|java|kotlin|kt|js|javascript|ts|typescript|tsx|jsx|rust|rs|ruby|php"
+    r"[ \t]*(?:python|py|go|golang|java|kotlin|kt|js|javascript|ts|typescript|tsx|jsx|rust|rs|ruby|php"
     r"|csharp|cs|c\+\+|cpp|swift|scala|yaml|yml|toml|ini|hcl|terraform|promql|sql|lua|dockerfile|diff)[ \t]*",
     re.IGNORECASE,
 )
@@ -309,9 +309,9 @@ _GONE_WRONG = re.compile(
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 CLAUSE = 80
+"""Characters either side of a code, within its sentence, where words reporting it are looked for."""
 _SPOKEN = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
 """Quoted text: the words of the error or of a document, not the writer's report."""
-"""Characters either side of a code, within its sentence, where words reporting it are looked for."""
 _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
 _BESIDE_STATUS = re.compile(r"(?:(?<![\w.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![\w.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$")
 _STATUS_BESIDE = re.compile(r"(?i)\W{1,3}(?:\(?[45]\d\d(?![\w.])|(?:now|again|today)\b)")
