@@ -22,6 +22,7 @@ from bot.textnorm import normalize
 from bot.vocabulary import (
     DENIED,
     PREFIX_SPELLINGS,
+    SUCCESS_CODES,
     Layer,
     Route,
     Surface,
@@ -143,7 +144,7 @@ _FAILURE = re.compile(
     r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|not authori[sz]ed"
     r"|unauthori[sz]ed|forbidden|no (?:access|permission)|rate.?limit|throttl|bounce|choke|没有(?:访问)?权限|无权|被拒|限流"
     r"|complain|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
-    r"|告警|重启|卡在|一直|部署中|[跑调连用打访起]不(?:起来|通|上|了|开)|deploying for|sitting in|never (?:becomes|turns|gets|reaches|leaves)|still (?:deploying|starting|pending)"
+    r"|告警|重启|卡在|一直|部署中|[跑调连用打访起]不(?:起来|通|上|了|开)|\W?deploying\W{0,2} (?:for|since)|sitting in|never (?:becomes|turns|gets|reaches|leaves)|still (?:deploying|starting|pending)"
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
@@ -188,7 +189,7 @@ its API by name."""
 _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
-    r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report)|mock\b|question for\b|docs?:|quiz\b|retro\b"
+    r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report|numbers)|interview\b|til\b|triage note|doc link|spreadsheet\b|mock\b|question for\b|docs?:|quiz\b|retro\b"
     r"|lessons learned\b|unit test\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
     r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) the (?:wiki|docs|runbook|handbook)\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
@@ -207,7 +208,7 @@ OPENING = 300
 """Characters of a paste its opening is looked for in."""
 _ARTEFACT = re2.compile(
     r"(?i)\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
-    r"|\b(?:writing|added|adding|updated) (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook|panel|dashboard)\b"
+    r"|\b(?:writing|add|added|adding|updated) (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook|panel|dashboard)\b"
     r"|\b(?:got|was|been|is|are|were) merged\b|\bgit (?:log|show|blame)\b"
 )
 """Signs of a review, a test run or documentation being written, anywhere in a paste."""
@@ -469,7 +470,10 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
 
 
 def _succeeded(hit: CodeHit) -> bool:
-    """Does the code answer success: its message says so, or the words right after it ("MR.0100 Succeeded for all")?"""
+    """Does the code answer success: it is a success code, its message says so, or the words right after it say so
+    ("MR.0100 Succeeded for all")?"""
+    if hit.code in SUCCESS_CODES:
+        return True
     if hit.message is not None:
         return _SUCCESS.match(hit.message) is not None
     after = hit.line[hit.line.find(hit.raw) + len(hit.raw) :] if hit.raw in hit.line else ""

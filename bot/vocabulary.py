@@ -115,6 +115,9 @@ class Surface(StrEnum):
         return sum(2 if sign in _API_NAMES else 1 for sign in self.signs if _affirmed(sign, lower))
 
 
+SUCCESS_CODES = frozenset({"MR.0100"})
+"""Codes that mean the call worked: the model service's MR.0100 is its success code, never an error."""
+
 DENIED = re.compile(
     r"(?:\bnot|\bnever|n't|不是)\W{1,3}(?:(?:an?|the|from|about|for|in|on|by|at|via|just|even)\W{1,3}){0,3}$"
 )

@@ -233,6 +233,15 @@ def test_documents_and_history_get_no_unprompted_answer(matcher, text):
     assert said(matcher, text) is None
 
 
+def test_the_model_services_success_code_is_never_an_error(matcher):
+    assert said(matcher, "funny how MR.0100 in our logs makes people think something broke") is None
+
+
+def test_a_service_sitting_in_deploying_is_a_stuck_deployment(matcher):
+    text = 'our ModelArts real-time service has been "Deploying" for 50 minutes and the logs are clean'
+    assert said(matcher, text) == "deploy-stuck-deploying"
+
+
 def test_a_quoted_error_that_still_happens_is_answered(matcher):
     text = '> {"error_code":"ModelArts.4503","error_msg":"Failed to respond"}\nwe raised the keep-alive but it is back'
     assert said(matcher, text) == "ModelArts.4503"
