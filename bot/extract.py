@@ -171,7 +171,7 @@ _HOP_NAMES = {
 }
 """How people name the hop that answered: "the gateway says...", "the dispatcher answers...", "网关提示"."""
 _OTHER_SERVICE = re.compile(
-    r"(?<![\w.-])(?:[a-z0-9][a-z0-9-]{0,62}\.)?(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
+    r"(?<![\w-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
     r"(?:[a-z]+){0,1}(?:list|create|delete|show|update|batch|publish)[a-z]{0,40})\b|\b(?P<sdk>obsexception|obsutil|obsclient|huaweicloudsdkmodelarts)\b"
     r"|\b(?P<code>(?:iam|ecs|evs|vpc|obs|smn|cce|rds|dcs|swr|elb|ces|frs|sis|nlp|dns)\.\d{4})\b"
