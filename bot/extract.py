@@ -242,9 +242,10 @@ _CODE_LINE = re.compile(
 """A line of program text, config or a diff."""
 _OUTPUT = re.compile(
     r"(?im)traceback|\bfile \"|^\s+at |\[firing|^\s*\[?\d{4}-\d\d-\d\d[ t]\d\d:\d\d|\bhttp/\d(?:\.\d)? [1-5]\d\d\b"
-    r"|<response \[\d{3}\]>"
+    r"|<response \[\d{3}\]>|(?:→|->|=>)\s?[45]\d\d\b"
 )
-"""Output beside program text: a traceback, a firing alert, a log line, an HTTP status line, a response object."""
+"""Output beside program text: a traceback, a firing alert, a log line, an HTTP status line, a response object, an
+arrow to an error status (``fetch(url) → 404 {...}``)."""
 _ECHO = re.compile(r"(?i)(?:resp(?:onse)?|res|result|body|out(?:put)?|err(?:or)?|data|r)(?:\.\w+)? = ")
 """A value printed under its name (``response = {...}``, ``resp.text = '...'``): output, not program."""
 _BODY_KEY = re.compile(r"(?i)(?:error_code|errno|erno|error_msg)\W")
@@ -280,7 +281,7 @@ that succeeded is not enough: people still ask why the first call failed.)"""
 _REPORTED = re.compile(
     r"(?i)\b(?:gets?|got|getting|gotten|receiv(?:e|es|ed|ing)|see|sees|seeing|saw|seen|hit|hits|hitting|shows?|showed|shown"
     r"|showing|says|said|reads|displays?|pops? up|popped up|returns?|returned|returning|throws?|threw|thrown|throwing"
-    r"|gives?|gave|giving|repl(?:y|ies|ied)|respon(?:d|ds|ded)|answer(?:s|ed)|sends?|sent|comes? back|came back"
+    r"|gives?|gave|giving|repl(?:y|ies|ied)|respon(?:d|ds|ded)|response ?:|answer(?:s|ed)|sends?|sent|comes? back|came back"
     r"|fail(?:s|ed|ing)?|die[sd]?|dying|broke|breaks|crash(?:es|ed)?|reject(?:s|ed)?|refus(?:es|ed)|denie[sd]"
     r"|blocked|throttl(?:es|ed)|hangs?|hung|errors? out|erroring|again|still|today|tonight"
     r"|this (?:morning|afternoon|evening)|every (?:call|request|time)|keeps?(?!-)|kept|always|intermittent(?:ly)?"
@@ -306,7 +307,7 @@ _DEFINES = re.compile(
 """A question about what a code or message means, how two differ, or how to word it; not "what does this mean?",
 which asks about the error pasted beside it."""
 _GONE_WRONG = re.compile(
-    r"(?i)\btimed out\b|\bexceed(?:s|ed|ing)?\b|不可用|超时|超过|拒绝|无效|过期|不存在|不支持|不通|用完|不了"
+    r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|不可用|超时|超过|拒绝|无效|过期|不存在|不支持|不通|用完|不了"
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 CLAUSE = 80

@@ -244,7 +244,8 @@ CORPORA = [
     ("clients_round9.jsonl", 0.97, 0.02),
     ("described_round17.jsonl", 0.96, 0.04),
     ("clients_round10.jsonl", 0.98, 0.0),
-    ("described_round18.jsonl", 0.97, 0.08),
+    ("described_round18.jsonl", 0.97, 0.03),
+    ("described_round19.jsonl", 0.93, 0.08),
 ]
 
 
