@@ -101,7 +101,9 @@ class Matcher:
             if playbook is None and not strict:
                 playbook, how = self._nearest(code, hits), "nearest"  # "ModelArts.810006" meant 81006
             elif playbook is None:
-                playbook, how = self.kb.family(code), "family"
+                playbook, how = self._meant(code, hits), "nearest"  # "ModelArts.4320 Gateway forwarding error"
+                if playbook is None:
+                    playbook, how = self.kb.family(code), "family"
             if playbook is not None:  # "mr 1234" may be a merge request: a loose code earns no family
                 candidate = self._code_candidate(playbook, code, hits, ev, how)
                 yield self._placed(candidate, code, hits, timeline)
@@ -111,9 +113,20 @@ class Matcher:
         close = self.kb.nearest(code)
         if len(close) <= 1:
             return close[0] if close else None
-        said = [
-            p for p in close if self._best_phrase(p.messages + tuple(m for v in p.variants for m in v.messages), hits)
-        ]
+        said = [p for p in close if self._best_phrase(self._messages(p), hits)]
+        return said[0] if len(said) == 1 else None
+
+    @staticmethod
+    def _messages(playbook: Playbook) -> tuple[str, ...]:
+        return playbook.messages + tuple(m for v in playbook.variants for m in v.messages)
+
+    def _meant(self, code: str, hits: list[CodeHit]) -> Playbook | None:
+        """For a well-formed code with no playbook, typed by a person (in prose, not in the body a server sent): the
+        playbook a digit away whose own message stands beside it (two digits swapped); else None, and the code's
+        family answers."""
+        if any(h.in_body for h in hits):
+            return None
+        said = [p for p in self.kb.nearest(code) if self._best_phrase(self._messages(p), hits)]
         return said[0] if len(said) == 1 else None
 
     def _placed(self, candidate: Candidate, code: str, hits: list[CodeHit], timeline: _Timeline) -> Candidate:

@@ -242,6 +242,13 @@ def test_a_service_sitting_in_deploying_is_a_stuck_deployment(matcher):
     assert said(matcher, text) == "deploy-stuck-deploying"
 
 
+def test_a_code_typed_with_two_digits_swapped_is_read_by_its_message(matcher):
+    typed = "our online service says ModelArts.4260 'Excessive number of requests' during the sale"
+    assert said(matcher, typed) == "ModelArts.4206"
+    sent = 'predict 429 {"error_code":"ModelArts.4260","error_msg":"Excessive number of requests."}'
+    assert said(matcher, sent) == "ModelArts.XXXX", "a code a server sent is what it is: an unknown one of the family"
+
+
 def test_a_quoted_error_that_still_happens_is_answered(matcher):
     text = '> {"error_code":"ModelArts.4503","error_msg":"Failed to respond"}\nwe raised the keep-alive but it is back'
     assert said(matcher, text) == "ModelArts.4503"
