@@ -44,7 +44,9 @@ _CODE = re.compile(
 )
 """A code in any written form; ``wrapped`` is the status a wrapper appends (``InferHub.ModelArts.81111.429``)."""
 _BARE_MAAS = re.compile(r"(?<![\w.])81[01]\d\d(?![\w.])")
-_BARE_BEFORE = re.compile(r"(?i)(?:maas|code|error|errors|returns?|returned|got|gets?|错误码?|报|返回)\W{0,3}$")
+_BARE_BEFORE = re.compile(
+    r"(?i)(?:maas|code|error|errors|returns?|returned|got|gets?|错误码?|报|返回|(?<![\w.])[45]\d\d)\W{0,3}$"
+)
 """A MaaS gateway code written without its prefix (read only in a paste about MaaS, after words that say a code
 follows: ``MaaS 81010``, ``returns 81111``)."""
 _OCR_LETTERS = str.maketrans("1i|05", "lllos")

@@ -249,6 +249,12 @@ def test_a_code_typed_with_two_digits_swapped_is_read_by_its_message(matcher):
     assert said(matcher, sent) == "ModelArts.XXXX", "a code a server sent is what it is: an unknown one of the family"
 
 
+def test_a_bare_maas_number_after_its_status_is_a_maas_code(matcher):
+    assert said(matcher, "our MaaS chat calls from the batch box all get 429 81101 since the retry storm") == (
+        "ModelArts.81101"
+    )
+
+
 def test_a_quoted_error_that_still_happens_is_answered(matcher):
     text = '> {"error_code":"ModelArts.4503","error_msg":"Failed to respond"}\nwe raised the keep-alive but it is back'
     assert said(matcher, text) == "ModelArts.4503"
