@@ -246,8 +246,9 @@ CORPORA = [
     ("clients_round10.jsonl", 0.98, 0.0),
     ("described_round18.jsonl", 0.97, 0.03),
     ("described_round19.jsonl", 0.93, 0.08),
-    ("described_round20.jsonl", 0.93, 0.04),
+    ("described_round20.jsonl", 0.94, 0.04),
     ("clients_round11.jsonl", 0.99, 0.0),
+    ("described_round21.jsonl", 0.96, 0.04),
 ]
 
 
