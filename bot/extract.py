@@ -229,11 +229,11 @@ _UNASKED = re2.compile(
     r"|(?:what'?s|what is) the difference between)\b"
     r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前"
 )
+"""A question asked before anything ran ("sizing for a launch", "还没开始压测")."""
 _PLANNED = re2.compile(
     r"(?i)\bnext (?:week|sprint|month|quarter)\b|\bwe(?:'ll| will) (?:load[ -]?test|migrate)\b|下周|下个月|计划"
 )
 """Work still to come ("next week we load-test", "下周要压测"): with no error shown, nothing has failed yet."""
-"""A question asked before anything ran ("sizing for a launch", "还没开始压测")."""
 _CODE_LINE = re.compile(
     r"[ \t]*(?:(?:async )?def |(?:(?:sealed|data|abstract|export|public|private|protected|static|final|pub) )*"
     r"(?:class|object|interface|enum|struct|fun|fn|func|val|var|const|let|type) [\w$]|import |from [\w.]+ import |return "
@@ -266,7 +266,6 @@ _DIFF = re.compile(r"(?m)^(?:diff --git |@@ -\d)")
 _NEUTRAL = re.compile(r"[\s`{}()\[\];,]*")
 """A line that is only brackets and fences: neither program nor prose."""
 CODE_LINES = 2
-_TRACEBACK = re.compile(r"(?i)traceback|\bfile \"|^\s+at ", re.MULTILINE)
 _OVER = re.compile(
     r"(?i)\b(?:fixed|resolved|solved|sorted|rolled back|recovered)\b|修复了|已经?(?:解决|修复|恢复)|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
     r"|went away|(?:is|are) gone|all set|closing (?:this|it|the (?:thread|ticket|incident|loop))|fix deployed|succeeding since"
@@ -491,24 +490,18 @@ def _talks(text: str, codes: tuple[CodeHit, ...], shown: bool, listed: int) -> b
     asked before anything ran ("just asking, haven't started") or work still planned."""
     lower = text.lower()
     opening = lower[:OPENING]
+    ongoing = _ONGOING.search(lower) is not None
     if _OPENS_AS_ARTEFACT.match(opening) or _ARTEFACT.search(lower):
         return True
     if _program(text):
         return True
     if _TABLE.search(text) and listed >= 2:
         return True  # a table of codes: documentation
-    if (
-        codes
-        and all(h.depth for h in codes)
-        and _OVER.search(_QUOTE_LINES.sub("", lower))
-        and not _ONGOING.search(lower)
-    ):
+    if codes and all(h.depth for h in codes) and _OVER.search(_QUOTE_LINES.sub("", lower)) and not ongoing:
         return True  # the error only in a quote, and the writer says it is over
     if any(h.in_body for h in codes):
         return False
-    if (_FINE.search(lower) or (_OPENS_AS_UPDATE.match(opening) and _OVER.search(lower))) and not _ONGOING.search(
-        lower
-    ):
+    if (_FINE.search(lower) or (_OPENS_AS_UPDATE.match(opening) and _OVER.search(lower))) and not ongoing:
         return True
     if _DEFINES.search(lower) and not _reports(_QUOTED.sub(" ", lower)):
         return True  # what a code or message means, how two differ, how to word it: nothing reported happening
@@ -714,14 +707,15 @@ def _stands(text: str, start: int, end: int, line_start: int) -> bool:
     """Does the code at ``start:end`` stand as an error prints it, or as a report: beside a status or a share
     (``403 APIG.0302``, ``10% APIG.0308``), after an arrow, opening its line, a sentence of its own, or with words
     beside it that report it ("we get APIG.0302 when...")?"""
-    return (
+    if (
         _BESIDE_STATUS.search(text, max(0, start - 16), start) is not None
         or _STATUS_BESIDE.match(text, end, end + 8) is not None
         or _LINE_HEAD.fullmatch(text, line_start, start) is not None
         or (_ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 4), start) is not None)
-        or _reports(_SPOKEN.sub(" ", _clause(text, start, end)))
-        or _GONE_WRONG.search(_clause(text, start, end)) is not None
-    )
+    ):
+        return True
+    clause = _clause(text, start, end)
+    return _reports(_SPOKEN.sub(" ", clause)) or _GONE_WRONG.search(clause) is not None
 
 
 def _reports(clause: str) -> bool:

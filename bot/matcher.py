@@ -113,12 +113,7 @@ class Matcher:
         close = self.kb.nearest(code)
         if len(close) <= 1:
             return close[0] if close else None
-        said = [p for p in close if self._best_phrase(self._messages(p), hits)]
-        return said[0] if len(said) == 1 else None
-
-    @staticmethod
-    def _messages(playbook: Playbook) -> tuple[str, ...]:
-        return playbook.messages + tuple(m for v in playbook.variants for m in v.messages)
+        return self._the_one_said(close, hits)
 
     def _meant(self, code: str, hits: list[CodeHit]) -> Playbook | None:
         """For a well-formed code with no playbook, typed by a person (in prose, not in the body a server sent): the
@@ -126,7 +121,15 @@ class Matcher:
         family answers."""
         if any(h.in_body for h in hits):
             return None
-        said = [p for p in self.kb.nearest(code) if self._best_phrase(self._messages(p), hits)]
+        return self._the_one_said(self.kb.nearest(code), hits)
+
+    def _the_one_said(self, playbooks: list[Playbook], hits: list[CodeHit]) -> Playbook | None:
+        """The only one of ``playbooks`` whose own message (or a variant's) stands beside the code, else None."""
+        said = [
+            p
+            for p in playbooks
+            if self._best_phrase(p.messages + tuple(m for v in p.variants for m in v.messages), hits)
+        ]
         return said[0] if len(said) == 1 else None
 
     def _placed(self, candidate: Candidate, code: str, hits: list[CodeHit], timeline: _Timeline) -> Candidate:
