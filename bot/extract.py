@@ -21,6 +21,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.textnorm import normalize
 from bot.vocabulary import (
     DENIED,
+    MANAGEMENT_CODES,
     PREFIX_SPELLINGS,
     SUCCESS_CODES,
     Layer,
@@ -83,7 +84,7 @@ _MESSAGE = re.compile(
     re.IGNORECASE,
 )
 """``error_msg``, ``msg`` or ``message`` with its text, in JSON, escaped JSON or a Python dict repr."""
-_REQUEST_ID = re.compile(r"(?:request[_-]?id|x-request-id)\W{1,6}(?P<id>[0-9a-f]{32})\b", re.IGNORECASE)
+_REQUEST_ID = re2.compile(r"(?i)(?:request[_-]?id|x-request-id)\W{1,6}(?P<id>[0-9a-f]{32})\b")
 _URL = re.compile(r"""https?://(?P<host>[A-Za-z0-9.-]{1,253})(?::\d{1,5})?(?P<path>/[^\s"'<>|`)\]]{0,2000})?""")
 _APIG_REGION = re.compile(r"\.apig\.(?P<region>[a-z]{2}-[a-z]{2,12}-\d{1,2})\.")
 _HOST_REGION = re.compile(r"(?:^|[.-])(?P<region>(?:cn|ap|af|la|me|na|sa|eu|tr|ru)-[a-z]{2,12}-\d{1,2})[.-]")
@@ -91,7 +92,7 @@ _CONSOLE_REGION = re.compile(r"[?&]region=([a-z]{2}-[a-z]{2,12}-\d{1,2})")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INFER_PATH = re.compile(r"^/v(?P<ver>[12])/infers/(?P<sid>[0-9a-fA-F-]{36})(?P<rest>/[^?#]*)?")
 _MAAS_API = re.compile(r"^/(?:(?:plan|openai)/)?(?P<ver>v[12])(?P<rest>/[^?#]*)?")
-_EXCEPTION = re.compile(
+_EXCEPTION = re2.compile(
     r"\b(?:[A-Z][A-Za-z]{1,40}(?:Error|Exception|Timeout)|E(?:CONN[A-Z]{3,8}|SOCKETTIMEDOUT|TIMEDOUT|NOTFOUND|AI_AGAIN)"
     r"|[A-Z]{2,12}(?:_[A-Z]{2,12}){2,5})\b"
 )
@@ -119,7 +120,7 @@ _FOREIGN_URL = re.compile(
     r"https?://(?![\w.-]{0,200}(?:huaweicloud|modelarts|\.apig\.))[\w.-]{1,253}[^\s\"'<>]{0,2000}"
 )
 """A URL to somewhere else than Huawei Cloud: its words say nothing about ModelArts."""
-_NOT_MODELARTS = re.compile(
+_NOT_MODELARTS = re2.compile(
     r"\(not modelarts\)|\bnot (?:on |from |in |a |via |through )?(?:modelarts|maas)\b|nothing to do with modelarts"
     r"|no modelarts involved"
     r"|不是\s?modelarts"
@@ -139,7 +140,7 @@ _DURATION = re.compile(
     r"|(?P<word>(?:twenty|thirty|forty|fifty|sixty|ninety)(?=[\s-]{0,2}(?:seconds?|secs?|s)\b)|a minute|[二三四五六]十(?=多?秒)|一分钟)"
     r"|(?<![A-Za-z0-9_.])(?P<value>\d{1,7}(?:\.\d{1,4})?)\s?(?P<unit>ms|milliseconds|毫秒|s|secs?|seconds?|秒)(?![a-z])"
 )
-_FAILURE = re.compile(
+_FAILURE = re2.compile(
     r"time[ds]?[ -]?out|timeout|fail|error|exception|refused|reset|abort|cancel|drop|cut off|\bdie[sd]?\b|"
     r"no (?:response|body|answer)|empty (?:response|body|reply)|超时|断开|断了|就断|必断|中断|失败|报错|异常|错误"
     r"|(?:empty|空的|返回)\s{0,3}50[234]\b|\(\s?[45]\d\d\s?\)|\breject|\brefus|\bturn\w* away|\bwon'?t\b|\bcan'?t\b|cannot|unable"
@@ -158,7 +159,7 @@ _QUOTED = re.compile(
 _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3}$")
 """A code whose message says it worked (``MR.0100`` ``Succeeded``) is a result, not an error."""
 _SUCCEEDED_AFTER = re.compile(r"(?i)\W{0,3}(?:succeeded|successful(?:ly)?|成功)\b")
-_ALERT = re.compile(
+_ALERT = re2.compile(
     r"(?i)(?P<resolved>\[resolved\]|\bresolved\b|✅|已恢复|告警恢复|恢复正常|已解决)"
     r"|\[firing(?::\d+)?\]|\bfiring\b|\[?triggered\]?|🔥|告警中|触发告警"
 )
@@ -172,6 +173,8 @@ _HOP_NAMES = {
     Layer.DISPATCHER: re.compile(r"\bdispatcher\b|modelarts itself|调度"),
 }
 """How people name the hop that answered: "the gateway says...", "the dispatcher answers...", "网关提示"."""
+_HOP_WORDS = {Layer.APIG: ("gateway", "apig", "网关"), Layer.DISPATCHER: ("dispatcher", "modelarts itself", "调度")}
+"""A word each hop's name has: its pattern is only run over a paste that has one (a plain substring test)."""
 _OTHER_SERVICE = re.compile(
     r"(?<![\w-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
@@ -219,7 +222,7 @@ _FINE = re2.compile(
     r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
-    r"|\bchaos test"
+    r"|\bchaos test|关单|结单"
 )
 """A paste that says nothing is failing (any more)."""
 _UNASKED = re2.compile(
@@ -242,7 +245,7 @@ _CODE_LINE = re.compile(
     r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$)"
 )
 """A line of program text, config or a diff."""
-_OUTPUT = re.compile(
+_OUTPUT = re2.compile(
     r"(?im)traceback|\bfile \"|^\s+at |\[firing|^\s*\[?\d{4}-\d\d-\d\d[ t]\d\d:\d\d|\bhttp/\d(?:\.\d)? [1-5]\d\d\b"
     r"|<response \[\d{3}\]>|(?:→|->|=>)\s?[45]\d\d\b"
 )
@@ -266,15 +269,15 @@ _DIFF = re.compile(r"(?m)^(?:diff --git |@@ -\d)")
 _NEUTRAL = re.compile(r"[\s`{}()\[\];,]*")
 """A line that is only brackets and fences: neither program nor prose."""
 CODE_LINES = 2
-_OVER = re.compile(
+_OVER = re2.compile(
     r"(?i)\b(?:fixed|resolved|solved|sorted|rolled back|recovered)\b|修复了|已经?(?:解决|修复|恢复)|\bworks? (?:again|now)\b|\bwork again\b|back to normal|no (?:further )?action"
-    r"|went away|(?:is|are) gone|all set|closing (?:this|it|the (?:thread|ticket|incident|loop))|fix deployed|succeeding since"
+    r"|went away|(?:is|are) gone|all set|all green|closing (?:this|it|the (?:thread|ticket|incident|loop))|fix deployed|succeeding since"
     r"|已解决|已修复|恢复正常|已恢复"
 )
 """Words that say a failure is over."""
-_ONGOING = re.compile(r"(?i)\b(?:still|but|keeps?(?!-)|firing|triggered)\b|仍|还是|又|但")
+_ONGOING = re2.compile(r"(?i)\b(?:still|but|firing|triggered)\b|\bkeeps?(?:[^\w-]|$)|仍|还是|又|但")
 """Words that say a failure goes on, whatever else the paste says."""
-_RECOVERED = re.compile(
+_RECOVERED = re2.compile(
     r"(?i)\b(?:run|job|batch|pipeline) (?:finished|completed) (?:ok|successfully)\b|\b0 failed\b|全部成功"
 )
 """A log line saying the whole run got through after all: the errors before it were retried away. (A single retry
@@ -303,16 +306,33 @@ _UNREAL = re.compile(
 _DEFINES = re.compile(
     r"(?i)\bwhat\b(?>(?:'s| is| does| do| did)?)(?! (?:this|that|it|these|those)\b).{0,80}?\bmeans?\b"
     r"|\b(?:usually |generally |basically |always )?means (?:that|the|a|an|you|your|our|we)\b|\bmeaning of\b|\bstands? for\b|\bdifference between\b"
-    r"|\btranslat\w*|区别|什么意思|含义|翻译"
+    r"|\btranslat\w*|\bcounts? as (?:an? )?(?:success|error|failure)\b|\b(?:exact )?wording\b|区别|什么意思|含义|翻译|措辞"
 )
 """A question about what a code or message means, how two differ, or how to word it; not "what does this mean?",
 which asks about the error pasted beside it."""
-_GONE_WRONG = re.compile(
-    r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|不可用|超时|超过|拒绝|无效|过期|不存在|不支持|不通|用完|不了"
+_MEANING = re2.compile(
+    r"(?i)mean|stands? for|difference between|translat|counts? as|wording|区别|什么意思|含义|翻译|措辞"
+)
+"""A word every ``_DEFINES`` question has: found in one RE2 pass, before the slower full pattern is tried."""
+_GONE_WRONG = re2.compile(
+    r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|\bfailures?\b|不可用|超时|超过|拒绝|无效|过期|不存在|不支持|不通|用完|不了"
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 CLAUSE = 80
 """Characters either side of a code, within its sentence, where words reporting it are looked for."""
+_REFERS = re2.compile(
+    r"(?i)\b(?:playbooks?|runbooks?|wiki|readme|heading|anchor|glossary|meanings?|spreadsheet|translat(?:e|ed|ing)|translations? (?:of|for)"
+    r"|the bot|faq|slides?|workshop|quiz|interview|regex|parser|mock(?:s|ed)?|fixtures?|unit tests?"
+    r"|docs? (?:says?|page for)|(?:this|that|the same) format)\b"
+    r"|文档\S{0,3}写|手册|用例|这种格式|翻译|文案|培训|整理"
+)
+"""Words that make a code the topic of a document, a tool or a figure rather than an error someone got."""
+_LASTING = re2.compile(
+    r"(?i)\bstuck\b|\bsitting\b|\bnever (?:leaves|goes|gets|reaches|becomes|finishes)|\b(?:has|have) been\b|\bflipped\b"
+    r"|\bchanged (?:from|to)\b|\bturned\b|\bwent into\b|\bentered\b|\bwon'?t\b|\bcomplain\w*|\btold me\b"
+    r"|\bfor (?:almost |about |over |nearly )?(?:\d+\+?|an?) ?(?:min|mins|minutes|hours?|h)\b|一直|卡在|变成|[跑起]不起来"
+)
+"""A state that lasts or changed: how people tell of a deploy that hangs or a service that turned to Alarm."""
 _SPOKEN = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
 """Quoted text: the words of the error or of a document, not the writer's report."""
 _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
@@ -347,6 +367,9 @@ class CodeHit:
     paste only talks about it (``Evidence.talk``)."""
     depth: int = 0
     """How deep in quoted mail it stands ("> > "): deeper is older."""
+    referenced: bool = False
+    """Its own clause makes it the topic of a document, a tool or a figure ("the docs page for MR.0105", "the bot
+    answered 81003", "APIG.0308 这种格式"): named, not reported, whatever else the clause says."""
     stands: bool = False
     """It stands as an error prints it (in an error body, beside a status as ``403 APIG.0302``, opening its line), or
     words beside it report it ("we get APIG.0302 when...")."""
@@ -471,6 +494,14 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
     )
 
 
+def told(text: str) -> bool:
+    """Do the writer's own words (outside quotes) report something happening, or tell of a state that lasts
+    ("stuck in Deploying for 45 minutes", "一直在重启")? Without them a paste asks or tells about the product ("is
+    the RPM limit per key?", "CPU 超过 80% 就告警"), not about a failure."""
+    own = _SPOKEN.sub(" ", _QUOTED.sub(" ", text.lower()))
+    return _reports(own) or _LASTING.search(own) is not None
+
+
 def _succeeded(hit: CodeHit) -> bool:
     """Does the code answer success: it is a success code, its message says so, or the words right after it say so
     ("MR.0100 Succeeded for all")?"""
@@ -503,7 +534,7 @@ def _talks(text: str, codes: tuple[CodeHit, ...], shown: bool, listed: int) -> b
         return False
     if (_FINE.search(lower) or (_OPENS_AS_UPDATE.match(opening) and _OVER.search(lower))) and not ongoing:
         return True
-    if _DEFINES.search(lower) and not _reports(_QUOTED.sub(" ", lower)):
+    if _MEANING.search(lower) and _DEFINES.search(lower) and not _reports(_QUOTED.sub(" ", lower)):
         return True  # what a code or message means, how two differ, how to word it: nothing reported happening
     asked = ("?" in lower or "？" in lower) and _UNASKED.search(lower) is not None
     planned = _PLANNED.search(lower) is not None
@@ -548,6 +579,8 @@ def _hops(lower: str) -> tuple[frozenset[Layer], frozenset[Layer]]:
     """The hops the paste names: those it blames (said to answer), and those it clears (said not to)."""
     blamed, cleared = set(), set()
     for layer, names in _HOP_NAMES.items():
+        if not any(word in lower for word in _HOP_WORDS[layer]):
+            continue
         for m in names.finditer(lower):
             denied = DENIED.search(lower, max(0, m.start() - 40), m.start())
             (cleared if denied else blamed).add(layer)
@@ -576,7 +609,8 @@ def _durations(lower: str):
 
 
 def _surface(lower: str, codes: tuple[CodeHit, ...], urls: tuple[PredictionUrl, ...]) -> Surface | None:
-    """Prediction for a code only a model call returns (MaaS gateway, model service); else the surface with
+    """Prediction for a code only a model call returns (MaaS gateway, model service); management for codes only a
+    management API returns (``MANAGEMENT_CODES``); else the surface with
     more distinct signs, prediction on a tie so a management word in passing does not silence a failure.
 
     Another Huawei Cloud service called (its own address, an API of its own, its SDK), with no prediction address
@@ -587,6 +621,8 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], urls: tuple[PredictionUrl, 
     about calling one."""
     if any(_layer_of(h.code) in (Layer.MAAS, Layer.MODEL) for h in codes):
         return Surface.PREDICTION
+    if codes and all(h.code in MANAGEMENT_CODES for h in codes):
+        return Surface.MANAGEMENT
     if (_OTHER_SERVICE.search(lower) or _NOT_MODELARTS.search(lower)) and not any(u.route for u in urls):
         return Surface.MANAGEMENT
     management = Surface.MANAGEMENT.weight(lower)
@@ -699,6 +735,7 @@ def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str 
         or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
         resolved=_under_resolved_alert(alerts, start),
         depth=_QUOTE_DEPTH.match(text, text.rfind("\n", 0, start) + 1).group(0).count(">"),
+        referenced=not in_body and _REFERS.search(_clause(text, start, start + len(raw))) is not None,
         stands=in_body or wrapped is not None or _stands(text, start, start + len(raw), line_start),
     )
 
@@ -710,11 +747,15 @@ def _stands(text: str, start: int, end: int, line_start: int) -> bool:
     if (
         _BESIDE_STATUS.search(text, max(0, start - 16), start) is not None
         or _STATUS_BESIDE.match(text, end, end + 8) is not None
-        or _LINE_HEAD.fullmatch(text, line_start, start) is not None
-        or (_ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 4), start) is not None)
     ):
         return True
     clause = _clause(text, start, end)
+    if _REFERS.search(clause):
+        return False
+    if _LINE_HEAD.fullmatch(text, line_start, start) is not None or (
+        _ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 4), start) is not None
+    ):
+        return True
     return _reports(_SPOKEN.sub(" ", clause)) or _GONE_WRONG.search(clause) is not None
 
 

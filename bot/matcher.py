@@ -17,7 +17,7 @@ from http import HTTPStatus
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from bot.extract import CodeHit, Evidence, extract
+from bot.extract import CodeHit, Evidence, extract, told
 from bot.findings import Candidate, Diagnosis
 from bot.knowledge import Entry, KnowledgeBase
 from bot.message_index import PasteView
@@ -179,7 +179,7 @@ class Matcher:
             reasons.append(f"symptom '{shorten(symptom, 60)}'")
         if variant and variant.route is Route.MAAS and ev.route is Route.MAAS:
             reasons.append("MaaS route")
-        if not (ev.reported or phrase or symptom):
+        if not ev.reported and (all(h.referenced for h in hits) or not (phrase or symptom)):
             confidence *= s.unreported
             reasons.append("only mentioned, nothing reported")
         return Candidate(
@@ -333,6 +333,8 @@ class Matcher:
         s = self.scoring
         if not ev.failed or ev.surface is Surface.MANAGEMENT or ev.foreign or len(ev.text) > s.description_scan:
             return
+        if not told(ev.text):
+            return  # a question or a note about the product, not a failure told
         best: dict[str, tuple[float, Entry]] = {}
         for hit in self.kb.descriptions.search(ev.text, limit=12):
             best.setdefault(hit.payload.playbook.code, (hit.score * self._named(hit.payload.layer, ev), hit.payload))

@@ -115,6 +115,14 @@ class Surface(StrEnum):
         return sum(2 if sign in _API_NAMES else 1 for sign in self.signs if _affirmed(sign, lower))
 
 
+MANAGEMENT_CODES = frozenset(
+    {"ModelArts.0104", "ModelArts.6271", "ModelArts.6274", "ModelArts.6291", "ModelArts.6297", "ModelArts.6299",
+     "ModelArts.6613", "ModelArts.8503", "ModelArts.4900", "ModelArts.4902", "ModelArts.4904"}
+)  # fmt: skip
+"""Codes only the management APIs return: the MaaS custom-endpoint API's parameter, name, quota, mounting and
+permission errors, and the informational 49xx answers of the classic management API. A paste whose codes are all
+of these comes from a management API, not a prediction."""
+
 SUCCESS_CODES = frozenset({"MR.0100"})
 """Codes that mean the call worked: the model service's MR.0100 is its success code, never an error."""
 

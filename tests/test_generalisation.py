@@ -126,6 +126,70 @@ def test_a_code_only_mentioned_gets_no_unprompted_answer(matcher, text):
     assert not d.evidence.reported
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the ModelArts.4206 section of our runbook still points at the old dashboard; who owns it?",
+        "yesterday the bot picked APIG.0303 for Omar's thread and it was spot on",
+        "ModelArts.4503 needs a shorter explanation on the onboarding slide, any takers?",
+        "我们自己的服务也用 APIG.0201 这种格式返回错误，跟华为的不是一回事",
+    ],
+    ids=["runbook", "the-bot", "slide", "zh-format"],
+)
+def test_a_code_made_the_topic_of_a_document_gets_no_unprompted_answer(matcher, text):
+    """Report words or a line head do not make these reports: the clause names a document, the bot or a format."""
+    d = matcher.diagnose(text)
+    assert not d.matched
+    assert all(h.referenced and not h.stands for h in d.evidence.codes)
+
+
+def test_a_code_reported_despite_a_document_word_elsewhere_is_answered(matcher):
+    text = "we keep getting ModelArts.4206 on the ocr service. The runbook is out of date, so asking here."
+    assert said(matcher, text) == "ModelArts.4206"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '400 {"error_code":"ModelArts.6274","error_msg":"Custom endpoint name is invalid."} from our provisioning job',
+        "creating the endpoint fails: ModelArts.8503 No permission to create modelarts custom endpoints",
+    ],
+    ids=["body", "prose"],
+)
+def test_codes_only_a_management_api_returns_are_not_prediction_failures(matcher, text):
+    d = matcher.diagnose(text)
+    assert d.evidence.surface.value == "management"
+    assert not d.matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问 MaaS 的 TPM 上限能不能按项目单独设置？想提前规划一下配额",
+        "Notes from the vendor call: the dispatcher keeps idle connections for a while, and the gateway caps bodies.",
+        "是否需要给在线服务配置告警规则？CPU 超过 80% 就通知值班",
+    ],
+    ids=["zh-quota-question", "notes", "zh-alarm-rule"],
+)
+def test_a_paste_that_tells_of_nothing_happening_is_not_read_as_a_description(matcher, text):
+    assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "our ModelArts real-time service has been in Deploying for an hour, logs are clean, custom image on 5000",
+            "deploy-stuck-deploying",
+        ),
+        ("在线服务的状态变成了告警，预测时好时坏，内存一直往上涨", "service-alarm"),
+    ],
+    ids=["lasting-state", "zh-changed-state"],
+)
+def test_a_lasting_state_told_in_words_is_a_description(matcher, text, code):
+    assert said(matcher, text) == code
+
+
 def test_a_code_only_mentioned_is_still_explained_when_asked(matcher):
     d = matcher.diagnose("Sketching the on-call handbook: ModelArts.4503 usually means the keep-alive is short.")
     assert d.best is not None and d.best.playbook.code == "ModelArts.4503"
