@@ -23,6 +23,15 @@ T = TypeVar("T")
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 _AMOUNT = re.compile(r"(?<![\w.])(\d{1,5})\s?(mb|kb|gb|m|k|(?=\b))(?![\w.])")
 """Sizes and numbers a playbook names (``12 MB``, ``4503``), as terms of their own."""
+_SPAN = re.compile(
+    r"(?<![\w.])(\d{1,5}|an?|one|two|twenty|thirty|forty|fifty|sixty|一|两|二)\s?-?\s?"
+    r"(seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|秒|分钟|小时|天)(?![a-z])"
+)
+"""A span of time (``40 s``, ``forty seconds``, ``a day``, ``24-hour``, ``一天``), as one term in seconds: people and
+playbooks name the same limit in other words."""
+_COUNT = {"a": 1, "an": 1, "one": 1, "一": 1, "two": 2, "两": 2, "二": 2, "twenty": 20, "thirty": 30, "forty": 40,
+          "fifty": 50, "sixty": 60}  # fmt: skip
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "秒": 1, "分": 60, "小": 3600, "天": 86400}
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _BRITISH = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$")
 _STOP = frozenset(
@@ -53,9 +62,14 @@ def terms(text: str) -> list[str]:
     lower = text.lower()
     out = [_stem(w) for w in _WORD.findall(lower) if w not in _STOP]
     out += [n + {"m": "mb", "k": "kb"}.get(unit, unit) for n, unit in _AMOUNT.findall(lower)]
+    out += [f"{_seconds(n, unit)}sec" for n, unit in _SPAN.findall(lower)]
     for run in _CJK_RUN.findall(lower):
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
+
+
+def _seconds(count: str, unit: str) -> int:
+    return (int(count) if count.isdigit() else _COUNT[count]) * _UNIT[unit[0]]
 
 
 @dataclass(frozen=True)

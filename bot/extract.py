@@ -39,7 +39,7 @@ LINE_REACH = 600
 
 _CODE = re.compile(
     rf"(?<![A-Za-z0-9])(?:(?P<prefix>{PREFIX_SPELLINGS})|(?P<typo>[A-Za-z][A-Za-z01|]{{2,9}}))"
-    r"(?P<sep>[._ -]?)(?P<num>E[0-9Oo]{5}|[0-9OoIlS|]{4,6})(?![0-9])"
+    r"(?P<sep>[._ ,-]?)(?P<num>E[0-9Oo]{5}|[0-9OoIlS|]{4,6})(?![0-9])"
     r"(?:\.(?P<wrapped>[1-5]\d\d)(?![\w.]))?",
     re.IGNORECASE,
 )
@@ -63,10 +63,11 @@ _NUMBER = re.compile(r"(?<![A-Za-z0-9_.:/+-])[1-5]\d\d(?=s\b|(?![A-Za-z0-9_:/]|\
 """A three-digit number standing alone: Chinese characters may touch it (``返回403，``), a plural may follow (``401s``)."""
 _STATUS_BEFORE = re.compile(
     r"(?:HTTP/\d(?:\.\d)?\s{1,4}|\bHTTP\s{1,4}|\bstatus(?:[ _]?code)?\W{0,4}|\bhttp_code\W{0,3}"
-    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes back|gives?|giving|reports?|reported|throws?|threw|hit|hits|hitting)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|\bwith\s{1,2}an?\s{1,2}|\bfail(?:s|ed|ing)?\s{1,3}with\s{1,2}(?:an?\s{1,2})?|\b(?:is|was)\s{1,2}an?\s{1,2}|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
+    r"|\b(?:API )?error code:?\s{1,3}|\bAPI Error:?\s{1,3}|状态码\s{0,3}[:=]?\s{0,3}|->\s{0,3}|→\s{0,3}|\b(?:returns?|returned|returning|gets?|got|getting|answers?|answered|responds?|responded|came back|comes? back|gives?|giving|reports?|reported|throws?|threw|hit|hits|hitting)\s{1,3}(?:with\s{1,2})?(?:an?\s{1,2}|http\s{1,2})?|\bwith\s{1,2}an?\s{1,2}|\bfail(?:s|ed|ing)?\s{1,3}with\s{1,2}(?:an?\s{1,2})?|\b(?:is|was)\s{1,2}an?\s{1,2}|返回\s{0,2}|(?:报|出现|大量|都是|全是|一直是?)\s{0,2}|\bfailed\s{1,3}\(?|\bsaid\s{1,3}"
     r"|\bupstream\s{1,3}|\d\s?(?:s|ms|秒)[ \t,，:]{1,3})$",
     re.IGNORECASE,
 )
+_STATUS_JUST_BEFORE = re.compile(r"(?<![\w.])([45]\d\d)[ \t]{1,3}$")
 _LINE_START = re.compile(r"\n[ \t(\[]{0,3}$")
 _ASKS_STATUS = re.compile(r"(?i)status|http_code|状态码")
 """A line that asks for the status (``r.status_code``, curl's ``-w '%{http_code}'``): the number opening the next
@@ -129,7 +130,8 @@ _NOT_MODELARTS = re2.compile(
 _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
 _MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")
 _CLASSIC_WORDS = frozenset({"erno", "appcode", "infers"})
-_CLASSIC_PHRASES = ("x-auth-token", "x-apig-appcode", "customize_service", "words_result", ".apig.")
+_CLASSIC_PHRASES = ("x-auth-token", "x-apig-appcode", "customize_service", "words_result", ".apig.", "inference 2.0",
+                    "inference-2.0", "推理2.0", "推理 2.0", "新版推理")  # fmt: skip
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "二十": 20, "三十": 30,
          "四十": 40, "五十": 50, "六十": 60, "a minute": 60, "一分钟": 60}  # fmt: skip
 _DURATION = re.compile(
@@ -145,6 +147,7 @@ _FAILURE = re2.compile(
     r"no (?:response|body|answer)|empty (?:response|body|reply)|超时|断开|断了|就断|必断|中断|失败|报错|异常|错误"
     r"|(?:empty|空的|返回)\s{0,3}50[234]\b|\(\s?[45]\d\d\s?\)|\breject|\brefus|\bturn\w* away|\bwon'?t\b|\bcan'?t\b|cannot|unable"
     r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|not authori[sz]ed"
+    r"|过大|太大|过多|太多|过长|太长|超限|超出|used up|r[au]n out|exhausted|用完|用尽|耗尽"
     r"|unauthori[sz]ed|forbidden|no (?:access|permission)|rate.?limit|throttl|bounce|choke|没有(?:访问)?权限|无权|被拒|限流"
     r"|complain|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
     r"|告警|重启|卡在|一直|部署中|[跑调连用打访起]不(?:起来|通|上|了|开)|\W?deploying\W{0,2} (?:for|since)|sitting in|never (?:becomes|turns|gets|reaches|leaves)|still (?:deploying|starting|pending)"
@@ -161,18 +164,20 @@ _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3
 _SUCCEEDED_AFTER = re.compile(r"(?i)\W{0,3}(?:succeeded|successful(?:ly)?|成功)\b")
 _ALERT = re2.compile(
     r"(?i)(?P<resolved>\[resolved\]|\bresolved\b|✅|已恢复|告警恢复|恢复正常|已解决)"
-    r"|\[firing(?::\d+)?\]|\bfiring\b|\[?triggered\]?|🔥|告警中|触发告警"
+    r"|\[firing(?::\d+)?\]|\bfiring\b|\[alerting\]|\[?triggered\]?|🔥|告警中|触发告警"
 )
 """Alert headers; a code under a resolved one is history, under a firing one it is the news."""
 ALERT_REACH = 1500
 _HOP_NAMES = {
     Layer.APIG: re.compile(
-        r"(?<!maas )(?<!bad )\b(?:api[ -]?)?gateway\b(?![ -](?:forwarding|time-?out|timeout))|\bapig\b"
+        r"(?<!maas )(?<!bad )(?<![a-z0-9])(?:api[ -]?)?gateway(?![a-z0-9])(?![ -](?:forwarding|time-?out|timeout))"
+        r"|(?<![a-z0-9])apig(?![a-z0-9])"
         r"|(?<!maas)(?<!maas )网关(?!转发|超时)"
     ),
-    Layer.DISPATCHER: re.compile(r"\bdispatcher\b|modelarts itself|调度"),
+    Layer.DISPATCHER: re.compile(r"(?<![a-z0-9])dispatcher(?![a-z0-9])|modelarts itself|调度"),
 }
-"""How people name the hop that answered: "the gateway says...", "the dispatcher answers...", "网关提示"."""
+"""How people name the hop that answered: "the gateway says...", "the dispatcher answers...", "网关提示", "不是APIG"
+(ASCII word edges: a name glued to Chinese text is still a name)."""
 _HOP_WORDS = {Layer.APIG: ("gateway", "apig", "网关"), Layer.DISPATCHER: ("dispatcher", "modelarts itself", "调度")}
 """A word each hop's name has: its pattern is only run over a paste that has one (a plain substring test)."""
 _OTHER_SERVICE = re.compile(
@@ -195,7 +200,7 @@ _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report|numbers)|interview\b|til\b|triage note|doc link|spreadsheet\b|mock\b|question for\b|docs?:|quiz\b|retro\b"
-    r"|lessons learned\b|unit test\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
+    r"|lessons learned\b|unit test\b|(?:kb |knowledge base |wiki )?article\b|outline\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
     r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) the (?:wiki|docs|runbook|handbook)\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
     r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单))",
@@ -275,7 +280,7 @@ _OVER = re2.compile(
     r"|已解决|已修复|恢复正常|已恢复"
 )
 """Words that say a failure is over."""
-_ONGOING = re2.compile(r"(?i)\b(?:still|but|firing|triggered)\b|\bkeeps?(?:[^\w-]|$)|仍|还是|又|但")
+_ONGOING = re2.compile(r"(?i)\b(?:still|but|firing|alerting|triggered)\b|\bkeeps?(?:[^\w-]|$)|仍|还是|又|但")
 """Words that say a failure goes on, whatever else the paste says."""
 _RECOVERED = re2.compile(
     r"(?i)\b(?:run|job|batch|pipeline) (?:finished|completed) (?:ok|successfully)\b|\b0 failed\b|全部成功"
@@ -329,10 +334,13 @@ _REFERS = re2.compile(
 """Words that make a code the topic of a document, a tool or a figure rather than an error someone got."""
 _LASTING = re2.compile(
     r"(?i)\bstuck\b|\bsitting\b|\bnever (?:leaves|goes|gets|reaches|becomes|finishes)|\b(?:has|have) been\b|\bflipped\b"
-    r"|\bchanged (?:from|to)\b|\bturned\b|\bwent into\b|\bentered\b|\bwon'?t\b|\bcomplain\w*|\btold me\b"
-    r"|\bfor (?:almost |about |over |nearly )?(?:\d+\+?|an?) ?(?:min|mins|minutes|hours?|h)\b|一直|卡在|变成|[跑起]不起来"
+    r"|\bchanged (?:from|to)\b|\bturned\b|\bwent (?:to|into|down|red)\b|\bentered\b|\bwon'?t\b|\bcomplain\w*|\btold me\b"
+    r"|\bfor (?:almost |about |over |nearly )?(?:\d+\+?|an?) ?(?:min|mins|minutes|hours?|h)\b"
+    r"|\bsince (?:this |last |yesterday|morning|the |\d)|\bclimb\w*|\bspik\w*|\bquot(?:e|es|ed|ing)\b"
+    r"|一直|卡在|变成|[跑起]不起来|从.{0,8}开始"
 )
-"""A state that lasts or changed: how people tell of a deploy that hangs or a service that turned to Alarm."""
+"""A state that lasts or changed, or words passed on: how people tell of a deploy that hangs, a service that went
+to Alarm since the morning, errors climbing, or what a colleague said."""
 _SPOKEN = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
 """Quoted text: the words of the error or of a document, not the writer's report."""
 _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
@@ -495,11 +503,11 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
 
 
 def told(text: str) -> bool:
-    """Do the writer's own words (outside quotes) report something happening, or tell of a state that lasts
-    ("stuck in Deploying for 45 minutes", "一直在重启")? Without them a paste asks or tells about the product ("is
-    the RPM limit per key?", "CPU 超过 80% 就告警"), not about a failure."""
+    """Do the writer's own words (outside quotes) report something happening, say what went wrong, or tell of a
+    state that lasts ("stuck in Deploying for 45 minutes", "一直在重启")? Without them a paste asks or tells about
+    the product ("is the RPM limit per key?", "sharing the rate-limit doc"), not about a failure."""
     own = _SPOKEN.sub(" ", _QUOTED.sub(" ", text.lower()))
-    return _reports(own) or _LASTING.search(own) is not None
+    return _reports(own) or _LASTING.search(own) is not None or _GONE_WRONG.search(own) is not None
 
 
 def _succeeded(hit: CodeHit) -> bool:
@@ -701,7 +709,7 @@ def _codes(text: str, maas: bool = False):
         prefix = canonical_prefix(m.group("prefix")) if m.group("prefix") else _typo_family(m.group("typo"))
         number = _number(prefix, num) if prefix else None
         if number is None:
-            continue  # "APIG.02011" is no code; "ModelArts.810006" may be 81006 with a digit too many
+            continue  # "APIG.020111" is no code; "APIG.02011" may be 0201 with a digit too many
         code = f"{prefix}.{number}"
         # a typo in the prefix or the digits, or a number no family has, makes the code loose
         exact = m.group("prefix") is not None and num == number
@@ -730,7 +738,7 @@ def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str 
         in_body=in_body,
         start=start,
         line=line,
-        status=int(wrapped) if wrapped else _nearest_status(text, line_start, line),
+        status=int(wrapped or 0) or _status_before(text, start) or _nearest_status(text, line_start, line),
         message=_message_in(line, start - line_start)
         or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
         resolved=_under_resolved_alert(alerts, start),
@@ -791,6 +799,12 @@ def _statuses(text: str):
             or (_LINE_START.search(before) and _ASKS_STATUS.search(text, max(0, start - 200), start))
         ):
             yield int(m.group(0))
+
+
+def _status_before(text: str, start: int) -> int | None:
+    """The error status printed right before a code, as log lines print it (``WARN 429 APIG.0308``)."""
+    m = _STATUS_JUST_BEFORE.search(text, max(0, start - 8), start)
+    return int(m.group(1)) if m else None
 
 
 def _nearest_status(text: str, line_start: int, line: str) -> int | None:

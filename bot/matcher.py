@@ -21,6 +21,7 @@ from bot.extract import CodeHit, Evidence, extract, told
 from bot.findings import Candidate, Diagnosis
 from bot.knowledge import Entry, KnowledgeBase
 from bot.message_index import PasteView
+from bot.message_index import words as informative
 from bot.playbook import Playbook, Variant
 from bot.scoring import DEFAULT, Scoring
 from bot.vocabulary import Layer, Route, Surface, distinctive, shorten
@@ -30,18 +31,24 @@ _REASON_PHRASES = frozenset(" ".join(re.findall(r"[a-z0-9]+", s.phrase.lower()))
 
 
 class _Timeline:
-    """The paste's codes in order: which stand in error bodies, and which of those came last."""
+    """The paste's codes in order: which stand in error bodies, and which of the errors printed (in a body, or as a
+    log line prints one, with its status) came last."""
 
     def __init__(self, groups: dict[str, list[CodeHit]], context: bool):
         self.context = context
         self.bodies = {code for code, hits in groups.items() if any(h.in_body for h in hits)}
         live = {  # newest first: least quoted (a mail reply's own text), then latest in the paste
-            code: max((-h.depth, h.start) for h in hits if h.in_body and not h.resolved)
+            code: max((-h.depth, h.start) for h in hits if _printed(h) and not h.resolved)
             for code, hits in groups.items()
-            if any(h.in_body and not h.resolved for h in hits)
+            if any(_printed(h) and not h.resolved for h in hits)
         }
         self.errors = len(live)
         self.latest = max(live, key=live.get) if len(live) > 1 else None
+
+
+def _printed(hit: CodeHit) -> bool:
+    """Does the code stand as a server or a log printed it: in an error body, or standing with its status?"""
+    return hit.in_body or (hit.stands and hit.status is not None)
 
 
 @dataclass(frozen=True)
@@ -273,7 +280,10 @@ class Matcher:
             if generic and not quoted and any(default_process(hit.message) in text for text in longer):
                 continue  # "API does not exist" inside the longer message found beside it
             if not ev.context and (
-                ((generic or hit.payload.fragment) and not quoted) or playbook.needs_context or ev.foreign
+                (generic and not quoted)
+                or (hit.payload.fragment and not quoted and len(informative(hit.message)) < s.clause_words)
+                or playbook.needs_context
+                or ev.foreign
             ):
                 continue
             if (generic or not ev.context) and not self._whole_message(hit.message, hit.window, ev):
@@ -286,6 +296,7 @@ class Matcher:
                 continue  # the text stands beside a code, or is that code's own text: the code decides
             confidence = s.message_base + s.message_span * (hit.score - s.index_verify) / (100 - s.index_verify)
             confidence -= 0.0 if ev.context else s.no_context_penalty
+            confidence *= s.clause_alone if hit.payload.fragment and not (ev.context or quoted) else 1.0
             confidence *= s.cleared if hit.payload.layer in ev.cleared else 1.0
             if coded:
                 confidence *= s.secondary
@@ -316,8 +327,8 @@ class Matcher:
             if sign is None or any(sign in h.line for h in ev.codes) or sign.lower() in windows:
                 continue  # a symptom inside a coded error line is that error's wording, not a second error
             status = sign.startswith("HTTP ")
-            if status and int(sign[5:]) in statuses:
-                continue
+            if status and (int(sign[5:]) in statuses or playbook.hop(variant) in ev.cleared):
+                continue  # the status is that message's, or the paste says that hop did not answer
             s = self.scoring
             weak = status or sign.startswith(_TOOK)  # a bare status or a duration: the weakest signs
             confidence = s.status_sign if weak else s.symptom + s.specificity * min(len(sign), 60) / 60

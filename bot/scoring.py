@@ -95,6 +95,12 @@ class Scoring:
     """A known message of this many words or more, quoted whole, is the error even where nothing says ModelArts:
     people copy the text they got ('Verify client certificate failed'); shorter ones ('Invalid token.') are too
     common elsewhere."""
+    clause_words: int = 4
+    """A clause of a longer message with this many informative words ("SSL error in the backend service") is the
+    error even where nothing says ModelArts, said as a phrase of its own; one with fewer ("you do not have access to
+    it") must be quoted or stand in a ModelArts paste."""
+    clause_alone: float = 0.75
+    """Factor for such a clause found where nothing says ModelArts: the least sure way a message is found."""
     explains_ratio: float = 90.0
     """A message this similar to a coded playbook's own text is that code's wording, not a second error."""
     phrase_ratio: float = 85.0

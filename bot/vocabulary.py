@@ -127,9 +127,9 @@ SUCCESS_CODES = frozenset({"MR.0100"})
 """Codes that mean the call worked: the model service's MR.0100 is its success code, never an error."""
 
 DENIED = re.compile(
-    r"(?:\bnot|\bnever|n't|不是)\W{1,3}(?:(?:an?|the|from|about|for|in|on|by|at|via|just|even)\W{1,3}){0,3}$"
+    r"(?:(?:\bnot|\bnever|n't)\W{1,3}|不是\W{0,3})(?:(?:an?|the|from|about|for|in|on|by|at|via|just|even)\W{1,3}){0,3}$"
 )
-"""Words just before a name that deny it: "(not the gateway)", "not an inference thing", "不是 APIG"."""
+"""Words just before a name that deny it: "(not the gateway)", "not an inference thing", "不是 APIG", "不是APIG"."""
 
 
 def _affirmed(sign: str, lower: str) -> bool:
@@ -148,7 +148,7 @@ _SURFACE_SIGNS = {
         "online service", "在线服务", "推理", "预测", "chat/completions", "chat.completions", "/v1/models",
         "embeddings", "apig.", "huaweicloudapis", "modelarts-infer", "erno", "words_result", "model service",
         "my services", "我的服务", "x-apig-appcode", "appcode", "deploy", "部署", "my modelarts service", "our modelarts service", "the modelarts service", "服务状态",
-        "calling", "调用",
+        "calling", "调用", "dify", "n8n", "coze", "fastgpt", "langflow",
     ),
     Surface.MANAGEMENT: (
         "training job", "training-job", "training_job", "trainingjob", "train job", "训练作业", "训练任务",
@@ -217,10 +217,10 @@ def distinctive(code: str) -> bool:
 
 
 def plausible_number(prefix: str, number: str) -> bool:
-    """Could ``number`` be a mistyped code of ``prefix``? As long as a well-formed one; for the long
-    five-digit MaaS numbers also one digit longer, since people insert a digit there (``810006``)."""
+    """Could ``number`` be a mistyped code of ``prefix``? As long as a well-formed one, or one digit longer, since
+    people type a digit twice (``810006``, ``MR.01050``)."""
     lengths = [f.length for f in FAMILIES if f.prefix == prefix]
-    return len(number) in lengths or (max(lengths, default=0) >= 5 and len(number) == max(lengths) + 1)
+    return len(number) in lengths or len(number) == max(lengths, default=-1) + 1
 
 
 def shorten(text: str, limit: int, *, one_line: bool = True) -> str:

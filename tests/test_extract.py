@@ -30,6 +30,7 @@ from bot.textnorm import ELISION, MAX_CHARS, normalize
         ("ModelArst.4102 Parse Token error", "ModelArts.4102", False),
         ("APIG.O308 throttling", "APIG.0308", False),
         ("MR.O105 recognition failed", "MR.0105", False),
+        ("Modelarts,4302 on every call", "ModelArts.4302", False),
     ],
 )
 def test_code_forms(text, code, strict):
@@ -48,7 +49,7 @@ def test_code_forms(text, code, strict):
         "build 0105 is green",
         "error rate went from 0.0301 to 0.0105",
         "the ModelArts training job 4302 finished",
-        "XAPIG.0201 is not a code, nor is APIG.02011",
+        "XAPIG.0201 is not a code, nor is APIG.020111",
         "the APIs 0201 and 0202 of the billing service",
         "our models 4302 and 4503 are retrained weekly",
         "APIG.OOOO is a placeholder",
@@ -103,6 +104,7 @@ def test_body_shapes(text, message):
         ("retry 3/8 -> 401 APIG.0301 verify aksk signature fail", 401),
         ("AxiosError: Request failed with status code 429 ModelArts.4206", 429),
         ('{"error_code":"APIG.0201","error_msg":"Request URI too large."}\nHTTP 414', 414),
+        ("12:00 WARN 429 APIG.0308 policy user over ratelimit", 429),
     ],
 )
 def test_status_nearest_the_code(text, status):

@@ -167,7 +167,7 @@ def test_codes_only_a_management_api_returns_are_not_prediction_failures(matcher
     [
         "请问 MaaS 的 TPM 上限能不能按项目单独设置？想提前规划一下配额",
         "Notes from the vendor call: the dispatcher keeps idle connections for a while, and the gateway caps bodies.",
-        "是否需要给在线服务配置告警规则？CPU 超过 80% 就通知值班",
+        "是否需要给在线服务配置告警规则？CPU 高了就通知值班",
     ],
     ids=["zh-quota-question", "notes", "zh-alarm-rule"],
 )
@@ -381,6 +381,59 @@ def test_a_resolved_alert_alone_says_nothing_failed(matcher):
     assert said(matcher, alert.replace("[RESOLVED]", "[FIRING:1]").replace("Running (was: Alarm)", "Alarm")) == (
         "service-alarm"
     )
+
+
+def test_a_grafana_alerting_header_is_news_after_a_resolved_one(matcher):
+    alerts = (
+        "[Resolved] llm-gw ModelArts.81101 rate limit (08:10)\n"
+        "[Alerting] llm-gw: 403 ModelArts.81005 The free quota has been used up. (08:40)"
+    )
+    assert said(matcher, alerts) == "ModelArts.81005"
+
+
+def test_the_last_error_a_log_prints_with_its_status_wins(matcher):
+    log = (
+        "09:00 ERROR 403 APIG.0302 The IAM user is not authorized to access the API.\n"
+        "09:05 ERROR 401 APIG.0307 The token must be updated.\n"
+    )
+    assert said(matcher, log) == "APIG.0307"
+    assert said(matcher, "\n".join(reversed(log.strip().split("\n")))) == "APIG.0302"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("MR.01055 recognition failed for every grayscale scan", "MR.0105"),
+        ("APIG.02011 Request entity too large on the ModelArts upload", "APIG.0201"),
+    ],
+    ids=["mr", "apig"],
+)
+def test_a_code_with_a_digit_typed_twice_is_read_as_the_code_meant(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+def test_a_long_clause_of_a_known_message_is_read_where_nothing_says_modelarts(matcher):
+    d = matcher.diagnose("since the redeploy every call says SSL error in the backend service, our image is plain http")
+    assert d.matched and d.best.playbook.code == "ModelArts.4503"
+    assert d.best.confidence < 0.7, "a clause found where nothing says ModelArts is a weak sign"
+    assert said(matcher, "our laptop can't reach it: you do not have access to it, says the proxy") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "新版推理服务部署时请求体上限设的 2M，发 3M 的 json 返回 413，错误码是ModelArts的，不是APIG",
+        "inference 2.0 service, body limit set to 2 MB at deploy; a 3 MB body gets 413 from ModelArts, not the gateway",
+    ],
+    ids=["zh", "en"],
+)
+def test_a_413_the_paste_says_the_gateway_did_not_send_is_the_services_own_limit(matcher, text):
+    assert said(matcher, text) == "ModelArts.4104"
+
+
+def test_an_llm_app_workflow_is_a_model_call_not_a_modelarts_workflow(matcher):
+    text = "Dify workflow on MaaS failed: Error code: 403 - {'error_code': 'ModelArts.81014'}"
+    assert said(matcher, text) == "ModelArts.81014"
 
 
 def test_the_answer_does_not_depend_on_the_hash_seed():

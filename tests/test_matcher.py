@@ -249,6 +249,7 @@ CORPORA = [
     ("described_round20.jsonl", 0.94, 0.04),
     ("clients_round11.jsonl", 0.99, 0.0),
     ("described_round21.jsonl", 0.96, 0.04),
+    ("described_round22.jsonl", 0.95, 0.03),
 ]
 
 
