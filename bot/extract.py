@@ -150,7 +150,7 @@ _FAILURE = re2.compile(
     r"|过大|太大|过多|太多|过长|太长|超限|超出|used up|r[au]n out|exhausted|用完|用尽|耗尽"
     r"|unauthori[sz]ed|forbidden|no (?:access|permission)|rate.?limit|throttl|bounce|choke|没有(?:访问)?权限|无权|被拒|限流"
     r"|complain|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
-    r"|告警|重启|卡在|一直|部署中|[跑调连用打访起]不(?:起来|通|上|了|开)|\W?deploying\W{0,2} (?:for|since)|sitting in|never (?:becomes|turns|gets|reaches|leaves)|still (?:deploying|starting|pending)"
+    r"|告警|重启|卡在|一直|部署中|[跑调连用打访起]不(?:起来|通|上|了|开)|\W?deploying\W{0,2} (?:for|since|long)|sitting in|never (?:becomes|turns|gets|reaches|leaves)|still (?:deploying|starting|pending)"
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")
 """Words before a failure word that take it back: "no errors", "without a failure", "没有报错"."""
@@ -164,7 +164,7 @@ _SUCCESS = re.compile(r"(?i)(?:succeeded|success(?:ful(?:ly)?)?|ok|成功)\W{0,3
 _SUCCEEDED_AFTER = re.compile(r"(?i)\W{0,3}(?:succeeded|successful(?:ly)?|成功)\b")
 _ALERT = re2.compile(
     r"(?i)(?P<resolved>\[resolved\]|\bresolved\b|✅|已恢复|告警恢复|恢复正常|已解决)"
-    r"|\[firing(?::\d+)?\]|\bfiring\b|\[alerting\]|\[?triggered\]?|🔥|告警中|触发告警"
+    r"|\[firing(?::\d+)?\]|\bfiring\b|\[alerting\]|\[?triggered\]?|🔥|告警中|触发告警|告警触发"
 )
 """Alert headers; a code under a resolved one is history, under a firing one it is the news."""
 ALERT_REACH = 1500
@@ -201,7 +201,7 @@ _OPENS_AS_ARTEFACT = re.compile(
     r"|readme\b|wiki\b|jira\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report|numbers)|interview\b|til\b|triage note|doc link|spreadsheet\b|mock\b|question for\b|docs?:|quiz\b|retro\b"
     r"|lessons learned\b|unit test\b|(?:kb |knowledge base |wiki )?article\b|outline\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
-    r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) the (?:wiki|docs|runbook|handbook)\b"
+    r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) (?:the|our) (?:wiki|docs|runbook|handbook)\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
     r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单))",
     re.IGNORECASE,
@@ -224,10 +224,10 @@ _ARTEFACT = re2.compile(
 """Signs of a review, a test run or documentation being written, anywhere in a paste."""
 _FINE = re2.compile(
     r"(?i)\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
-    r"|\bnot an incident\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
+    r"|\bnot an incident\b|\bnot seeing (?:it|either|any|them|this|that)\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
-    r"|\bchaos test|关单|结单"
+    r"|\bchaos test|\b(?:incident|ticket|case|issue) [\w#-]{0,20} ?(?:is |was |has been )?closed\b|关单|结单"
 )
 """A paste that says nothing is failing (any more)."""
 _UNASKED = re2.compile(
@@ -298,7 +298,7 @@ _REPORTED = re.compile(
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
     r"|for the (?:last|past) \d|since \d"
-    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败"
+    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|返って"
 )
 """Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
@@ -308,6 +308,11 @@ _UNREAL = re.compile(
     r"|(?:没有?|不|未|别|如果|会不会|是否)[\u4e00-\u9fff]{0,4})\s?$"
 )
 """Words before a report word that deny or suppose it: "not seeing it now", "which one would we hit", "现在没报错"."""
+_IN_DOCS = re.compile(
+    r"(?i)\W{0,3}(?:it |this |that |them )?(?:in|on|from) (?:a|an|the|our|their|some) (?:[\w-]+ ){0,3}"
+    r"(?:docs?|documentation|wiki|table|manual|forum|faq|slides?|training)\b"
+)
+"""Where a report word says a code was read, not got: "saw it in the MaaS error code doc"."""
 _DEFINES = re.compile(
     r"(?i)\bwhat\b(?>(?:'s| is| does| do| did)?)(?! (?:this|that|it|these|those)\b).{0,80}?\bmeans?\b"
     r"|\b(?:usually |generally |basically |always )?means (?:that|the|a|an|you|your|our|we)\b|\bmeaning of\b|\bstands? for\b|\bdifference between\b"
@@ -335,7 +340,7 @@ _REFERS = re2.compile(
 _LASTING = re2.compile(
     r"(?i)\bstuck\b|\bsitting\b|\bnever (?:leaves|goes|gets|reaches|becomes|finishes)|\b(?:has|have) been\b|\bflipped\b"
     r"|\bchanged (?:from|to)\b|\bturned\b|\bwent (?:to|into|down|red)\b|\bentered\b|\bwon'?t\b|\bcomplain\w*|\btold me\b"
-    r"|\bfor (?:almost |about |over |nearly )?(?:\d+\+?|an?) ?(?:min|mins|minutes|hours?|h)\b"
+    r"|\bfor (?:almost |about |over |nearly )?(?:\d+\+?|an?) ?(?:min|mins|minutes|hours?|h)\b|\blong time\b|很久|好久"
     r"|\bsince (?:this |last |yesterday|morning|the |\d)|\bclimb\w*|\bspik\w*|\bquot(?:e|es|ed|ing)\b"
     r"|一直|卡在|变成|[跑起]不起来|从.{0,8}开始"
 )
@@ -768,8 +773,12 @@ def _stands(text: str, start: int, end: int, line_start: int) -> bool:
 
 
 def _reports(clause: str) -> bool:
-    """Does a word in ``clause`` report the error, not deny it or suppose it ("not seeing it", "would we hit")?"""
-    return any(not _UNREAL.search(clause, max(0, m.start() - 24), m.start()) for m in _REPORTED.finditer(clause))
+    """Does a word in ``clause`` report the error, not deny it or suppose it ("not seeing it", "would we hit"), nor
+    say where it was read ("saw it in the docs")?"""
+    return any(
+        not _UNREAL.search(clause, max(0, m.start() - 24), m.start()) and not _IN_DOCS.match(clause, m.end())
+        for m in _REPORTED.finditer(clause)
+    )
 
 
 def _clause(text: str, start: int, end: int) -> str:

@@ -436,6 +436,31 @@ def test_an_llm_app_workflow_is_a_model_call_not_a_modelarts_workflow(matcher):
     assert said(matcher, text) == "ModelArts.81014"
 
 
+def test_a_code_read_in_the_docs_is_not_a_code_got(matcher):
+    assert said(matcher, "what does ModelArts.4206 mean exactly? I saw it in the dispatcher error table") is None
+    assert said(matcher, "we saw ModelArts.4206 in the logs all night on the ocr service") == "ModelArts.4206"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("告警恢复：APIG.0308 已恢复\n告警触发：在线服务 ocr 出现 ModelArts.4503 response timed out", "ModelArts.4503"),
+        ("ModelArts の推論サービスで ModelArts.4206 が出ます。リクエストが多すぎると書いてあります", "ModelArts.4206"),
+        ("service still Deploying long time, 2 hours, log has nothing, custom image on port 9000, ModelArts", None),
+    ],
+    ids=["zh-alert-fired", "ja-report", "non-native-stuck"],
+)
+def test_reports_in_other_words_and_languages(matcher, text, code):
+    assert said(matcher, text) == (code or "deploy-stuck-deploying")
+
+
+def test_incident_closed_is_history(matcher):
+    assert (
+        said(matcher, "incident INC-2031 closed: the 403 ModelArts.81004 was an unactivated model, fixed at 10:05")
+        is None
+    )
+
+
 def test_the_answer_does_not_depend_on_the_hash_seed():
     """Equal scores are broken the same way in every process: a paste gets one answer, whichever replica reads it."""
     paste = (

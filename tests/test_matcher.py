@@ -250,6 +250,7 @@ CORPORA = [
     ("clients_round11.jsonl", 0.99, 0.0),
     ("described_round21.jsonl", 0.96, 0.04),
     ("described_round22.jsonl", 0.95, 0.03),
+    ("described_round23.jsonl", 0.97, 0.02),
 ]
 
 
