@@ -122,8 +122,8 @@ _FOREIGN_URL = re.compile(
 )
 """A URL to somewhere else than Huawei Cloud: its words say nothing about ModelArts."""
 _NOT_MODELARTS = re2.compile(
-    r"\(not modelarts\)|\bnot (?:on |from |in |a |via |through )?(?:modelarts|maas)\b|nothing to do with modelarts"
-    r"|no modelarts involved"
+    r"\(not modelarts\)|\bnot (?:on |from |in |a |via |through )?(?:modelarts|maas|huawei)\b|nothing to do with modelarts"
+    r"|no modelarts involved|\bcloud\.ru\b|\bsbercloud\b"
     r"|不是\s?modelarts"
 )
 """A paste that says it is not about ModelArts is not made about it by naming it."""
@@ -180,6 +180,8 @@ _HOP_NAMES = {
 (ASCII word edges: a name glued to Chinese text is still a name)."""
 _HOP_WORDS = {Layer.APIG: ("gateway", "apig", "网关"), Layer.DISPATCHER: ("dispatcher", "modelarts itself", "调度")}
 """A word each hop's name has: its pattern is only run over a paste that has one (a plain substring test)."""
+_QUIET_LOG_LINE = re2.compile(r"(?im)^\W{0,2}\d{4}-\d\d-\d\d[ t]\d\d:\d\d\S*\s+(?:\S+\s+)?(?:info|debug|trace)\b.*$")
+"""A timestamped log line at a routine level: what else the program does, not the error."""
 _OTHER_SERVICE = re.compile(
     r"(?<![\w-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
@@ -247,7 +249,8 @@ _CODE_LINE = re.compile(
     r"(?:class|object|interface|enum|struct|fun|fn|func|val|var|const|let|type) [\w$]|import |from [\w.]+ import |return "
     r"|assert |raise |throw |package |#include |using [\w.]+;|(?:if|elif|else if|for|while|switch|catch|except|when) ?\(|@\w[\w.]*|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
     r"|[A-Za-z_][\w.\[\]'\"]* (?:[+|-]?=|:=) (?!<)\S|[a-z_][\w.]*\((?:.*(?:[,(]|=>|\)[;,]?))?$|-? ?(?:alert|expr|record|rules|groups) ?:"
-    r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$)"
+    r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$"
+    r"|(?:if|elif|else|for|while|try|except|finally|with|match|case|switch)\b.*[:{][ \t]*$)"
 )
 """A line of program text, config or a diff."""
 _OUTPUT = re2.compile(
@@ -256,8 +259,9 @@ _OUTPUT = re2.compile(
 )
 """Output beside program text: a traceback, a firing alert, a log line, an HTTP status line, a response object, an
 arrow to an error status (``fetch(url) → 404 {...}``)."""
-_ECHO = re.compile(r"(?i)(?:resp(?:onse)?|res|result|body|out(?:put)?|err(?:or)?|data|r)(?:\.\w+)? = ")
-"""A value printed under its name (``response = {...}``, ``resp.text = '...'``): output, not program."""
+_ECHO = re.compile(r"(?i)(?:resp(?:onse)?|res|result|body|out(?:put)?|err(?:or)?|data|r)(?:\.\w+)? = (?![A-Z]\w*\()")
+"""A value printed under its name (``response = {...}``, ``resp.text = '...'``): output, not program (a value
+built by a constructor, ``resp = FakeResp(504, ...)``, is program)."""
 _BODY_KEY = re.compile(r"(?i)(?:error_code|errno|erno|error_msg)\W")
 """An error body's keys: on a line of prose beside program text, the output the program got."""
 _SOURCE_TAG = re.compile(
@@ -304,10 +308,12 @@ _REPORTED = re.compile(
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
 beside it is only mentioned ("glossary: MR.0105 means our own code threw")."""
 _UNREAL = re.compile(
-    r"(?i)(?:\b(?:not|never|no longer|n't|no|nobody|no one|none|nothing|without|would|should|could|might|will|can|if|do|does|did)\b(?: \w+)?"
-    r"|(?:没有?|不|未|别|如果|会不会|是否)[\u4e00-\u9fff]{0,4})\s?$"
+    r"(?i)(?:(?:\b(?:not|never|no longer|no|nobody|no one|none|nothing|without|would|should|could|might|will|can|if|do"
+    r"|does|did|probably)|n't|'d|'ll)\b(?: \w+)?"
+    r"|(?:没有?|不|未|别|如果|假设|假如|会|是否)[\u4e00-\u9fff]{0,4})\s?$"
 )
-"""Words before a report word that deny or suppose it: "not seeing it now", "which one would we hit", "现在没报错"."""
+"""Words before a report word that deny or suppose it: "not seeing it now", "which one would we hit", "we haven't hit
+it", "we'd probably hit", "现在没报错", "会返回"."""
 _IN_DOCS = re.compile(
     r"(?i)\W{0,3}(?:it |this |that |them )?(?:in|on|from) (?:a|an|the|our|their|some) (?:[\w-]+ ){0,3}"
     r"(?:docs?|documentation|wiki|table|manual|forum|faq|slides?|training)\b"
@@ -332,7 +338,7 @@ CLAUSE = 80
 """Characters either side of a code, within its sentence, where words reporting it are looked for."""
 _REFERS = re2.compile(
     r"(?i)\b(?:playbooks?|runbooks?|wiki|readme|heading|anchor|glossary|meanings?|spreadsheet|translat(?:e|ed|ing)|translations? (?:of|for)"
-    r"|the bot|faq|slides?|workshop|quiz|interview|regex|parser|mock(?:s|ed)?|fixtures?|unit tests?"
+    r"|the (?:[\w-]+ )?bot|faq|slides?|workshop|quiz|interview|regex|parser|mock(?:s|ed)?|fixtures?|unit tests?"
     r"|docs? (?:says?|page for)|(?:this|that|the same) format)\b"
     r"|文档\S{0,3}写|手册|用例|这种格式|翻译|文案|培训|整理"
 )
@@ -627,16 +633,19 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], urls: tuple[PredictionUrl, 
     more distinct signs, prediction on a tie so a management word in passing does not silence a failure.
 
     Another Huawei Cloud service called (its own address, an API of its own, its SDK), with no prediction address
-    in sight, is not a prediction: its calls cross the same gateway and return the same ``APIG`` codes.
+    in sight, is not a prediction: its calls cross the same gateway and return the same ``APIG`` codes. A log's
+    routine lines (INFO, DEBUG) do not count: a worker that also talks to OBS still calls ModelArts.
 
     An error's own message (its ``error_msg``, else the rest of its line) counts for management only: a management
     API's message may name a real-time service ("The online service status needs...") without the paste being
     about calling one."""
+    if _NOT_MODELARTS.search(lower) and not any(u.route for u in urls):
+        return Surface.MANAGEMENT  # "we use Cloud.ru, not Huawei": its ModelArts-like codes are not ours
     if any(_layer_of(h.code) in (Layer.MAAS, Layer.MODEL) for h in codes):
         return Surface.PREDICTION
     if codes and all(h.code in MANAGEMENT_CODES for h in codes):
         return Surface.MANAGEMENT
-    if (_OTHER_SERVICE.search(lower) or _NOT_MODELARTS.search(lower)) and not any(u.route for u in urls):
+    if _OTHER_SERVICE.search(_QUIET_LOG_LINE.sub("", lower)) and not any(u.route for u in urls):
         return Surface.MANAGEMENT
     management = Surface.MANAGEMENT.weight(lower)
     for hit in codes:

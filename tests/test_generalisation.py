@@ -461,6 +461,48 @@ def test_incident_closed_is_history(matcher):
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if traffic doubles we'd probably hit ModelArts.4206, so raise the cap first",
+        "what does ModelArts.81118 mean in practice? we haven't hit it yet",
+        "假如 key 被删了，MaaS 会返回 81003 吧？先把告警配好",
+        "the on-call bot handled the APIG.0308 thread well yesterday",
+    ],
+    ids=["we'd", "haven't", "zh-suppose", "named-bot"],
+)
+def test_supposed_and_denied_reports_get_no_unprompted_answer(matcher, text):
+    assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def classify(body):\n    if body.get('error_code') == 'APIG.0201':\n        return 'too_large'\n",
+        'def test_maps_4206():\n    resp = FakeResp(429, {"error_code": "ModelArts.4206"})\n    assert kind(resp) == "busy"',
+        'match body.code.as_deref() {\n    Some("APIG.0308") => Err(Busy),\n    _ => Ok(()),\n}',
+    ],
+    ids=["python-if", "fake-response", "rust-match"],
+)
+def test_program_text_in_more_languages_is_talk(matcher, text):
+    assert said(matcher, text) is None
+
+
+def test_routine_log_lines_about_other_services_do_not_hide_a_prediction_error(matcher):
+    log = "\n".join(
+        [f"2025-06-11 09:0{i}:00,000 INFO  [sync] Starting new HTTPS connection (1): obs.cn-north-4.myhuaweicloud.com:443"
+         for i in range(5)]
+        + ['2025-06-11 09:06:00,000 ERROR [worker] 503 {"error_code":"ModelArts.4302","error_msg":"Gateway forwarding '
+           'error. Failed to invoke backend service due to connection refused. "}']
+    )  # fmt: skip
+    assert said(matcher, log) == "ModelArts.4302"
+
+
+def test_a_paste_that_says_it_is_not_huawei_is_not_answered(matcher):
+    text = "Cloud.ru Evolution API: 429 ModelArts.81114 Too many tokens per minute (that's Cloud.ru, not Huawei)"
+    assert said(matcher, text) is None
+
+
 def test_the_answer_does_not_depend_on_the_hash_seed():
     """Equal scores are broken the same way in every process: a paste gets one answer, whichever replica reads it."""
     paste = (
