@@ -331,7 +331,7 @@ _MEANING = re2.compile(
 )
 """A word every ``_DEFINES`` question has: found in one RE2 pass, before the slower full pattern is tried."""
 _GONE_WRONG = re2.compile(
-    r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|\bfailures?\b|不可用|超时|超过|拒绝|无效|过期|不存在|不支持|不通|用完|不了"
+    r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|\bfailures?\b|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了"
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 CLAUSE = 80
@@ -356,10 +356,13 @@ _SPOKEN = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}�
 """Quoted text: the words of the error or of a document, not the writer's report."""
 _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
 _BESIDE_STATUS = re.compile(r"(?:(?<![\w.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![\w.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$")
+_LABELLED = re.compile(r"(?i)(?:\berror(?:[ _]code)?(?: is| was)?|错误码?(?:是|为)?)\W{0,3}$")
+"""A code named as the error ("error CF2.E00003", "error code is ModelArts.4104", "错误码 APIG.0308")."""
 _STATUS_BESIDE = re.compile(r"(?i)\W{1,3}(?:\(?[45]\d\d(?![\w.])|(?:now|again|today)\b)")
-_SENTENCE_OPEN = re.compile(r"[.!?。！？)）]\s{1,3}$")
+_SENTENCE_OPEN = re.compile(r"(?:[.!?)]\s{1,3}|[。！？）：]\s{0,3}|[\u4e00-\u9fff],\s{0,3})$")
 _ALONE = re.compile(r"[.!。]?[ \t]*(?:\n|\Z)")
-"""A code that is a sentence of its own ("... the output folder doesn't exist. ModelArts.3551.") is a report."""
+"""A code that is a sentence (or, after a comma in Chinese, a clause) of its own ("... the output folder doesn't
+exist. ModelArts.3551.", "我们用 http 调，ModelArts.8910") is a report."""
 _LINE_HEAD = re.compile(r"(?i)[ \t>`\"'(\[【「“]*(?:(?:error|err|fatal|code|错误码?)\W{0,3})?$")
 """What may stand before a code that opens its line: quote marks, brackets, an "Error:" label."""
 CATALOG = 3
@@ -774,9 +777,10 @@ def _stands(text: str, start: int, end: int, line_start: int) -> bool:
     clause = _clause(text, start, end)
     if _REFERS.search(clause):
         return False
-    if _LINE_HEAD.fullmatch(text, line_start, start) is not None or (
-        _ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 4), start) is not None
-    ):
+    if (
+        _LINE_HEAD.fullmatch(text, line_start, start) is not None
+        or _LABELLED.search(text, max(0, start - 24), start) is not None
+    ) or (_ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 5), start) is not None):
         return True
     return _reports(_SPOKEN.sub(" ", clause)) or _GONE_WRONG.search(clause) is not None
 

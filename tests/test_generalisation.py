@@ -503,6 +503,19 @@ def test_a_paste_that_says_it_is_not_huawei_is_not_answered(matcher):
     assert said(matcher, text) is None
 
 
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("the LLM service on inference 2.0 ends long answers with error CF2.E00003 after about a minute", "CF2.E00003"),
+        ("压测到每秒八十次左右开始 429，错误码 ModelArts.4206，在线服务", "ModelArts.4206"),
+        ("服务开了 https，客户端还是 http 调用，ModelArts.8910", "ModelArts.8910"),
+    ],
+    ids=["error-label", "zh-error-label", "zh-clause-alone"],
+)
+def test_a_code_named_as_the_error_or_standing_as_its_own_clause_is_reported(matcher, text, code):
+    assert said(matcher, text) == code
+
+
 def test_the_answer_does_not_depend_on_the_hash_seed():
     """Equal scores are broken the same way in every process: a paste gets one answer, whichever replica reads it."""
     paste = (

@@ -251,7 +251,7 @@ CORPORA = [
     ("described_round21.jsonl", 0.96, 0.04),
     ("described_round22.jsonl", 0.95, 0.03),
     ("described_round23.jsonl", 0.97, 0.02),
-    ("described_round24.jsonl", 0.93, 0.01),
+    ("described_round24.jsonl", 0.95, 0.01),
     ("clients_round12.jsonl", 0.98, 0.02),
 ]
 
