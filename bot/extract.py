@@ -229,7 +229,7 @@ _FINE = re2.compile(
     r"|\bnot an incident\b|\bnot seeing (?:it|either|any|them|this|that)\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
-    r"|\bchaos test|\b(?:incident|ticket|case|issue) [\w#-]{0,20} ?(?:is |was |has been )?closed\b|关单|结单"
+    r"|\bchaos test|\b(?:incident|ticket|case|issue) [\w#-]{0,20} ?(?:is |was |has been )?closed\b|(?:→|->) ?closed\b|关单|结单"
 )
 """A paste that says nothing is failing (any more)."""
 _UNASKED = re2.compile(
@@ -331,7 +331,9 @@ _MEANING = re2.compile(
 )
 """A word every ``_DEFINES`` question has: found in one RE2 pass, before the slower full pattern is tried."""
 _GONE_WRONG = re2.compile(
-    r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|\bfailures?\b|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了"
+    r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|\bfailures?\b|\bexpired?\b|\bexpires\b|\bused up\b"
+    r"|\br[au]n out\b|\bexhausted\b|\bunavailable\b|\bforbidden\b|\bunauthori[sz]ed\b|\btoo (?:large|big|many|long)\b"
+    r"|到期|用尽|耗尽|欠费|没开通|未开通|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了"
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 CLAUSE = 80
@@ -355,7 +357,9 @@ to Alarm since the morning, errors climbing, or what a colleague said."""
 _SPOKEN = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}」')
 """Quoted text: the words of the error or of a document, not the writer's report."""
 _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
-_BESIDE_STATUS = re.compile(r"(?:(?<![\w.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![\w.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$")
+_BESIDE_STATUS = re.compile(
+    r"(?:(?<![A-Za-z0-9_.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![A-Za-z0-9_.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$"
+)
 _LABELLED = re.compile(r"(?i)(?:\berror(?:[ _]code)?(?: is| was)?|错误码?(?:是|为)?)\W{0,3}$")
 """A code named as the error ("error CF2.E00003", "error code is ModelArts.4104", "错误码 APIG.0308")."""
 _STATUS_BESIDE = re.compile(r"(?i)\W{1,3}(?:\(?[45]\d\d(?![\w.])|(?:now|again|today)\b)")

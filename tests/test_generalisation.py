@@ -516,6 +516,19 @@ def test_a_code_named_as_the_error_or_standing_as_its_own_clause_is_reported(mat
     assert said(matcher, text) == code
 
 
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("MaaS: free quota used up (ModelArts.81005) for glm after the demo day", "ModelArts.81005"),
+        ("凌晨开始401，APIG.0301 token expires，缓存的 token 没刷新", "APIG.0301"),
+        ("列表接口正常，但 chat 调 glm 就403 ModelArts.81004，是没开通吗", "ModelArts.81004"),
+    ],
+    ids=["what-went-wrong", "zh-status-glued", "zh-403-glued"],
+)
+def test_short_reports_that_say_what_went_wrong_are_answered(matcher, text, code):
+    assert said(matcher, text) == code
+
+
 def test_the_answer_does_not_depend_on_the_hash_seed():
     """Equal scores are broken the same way in every process: a paste gets one answer, whichever replica reads it."""
     paste = (

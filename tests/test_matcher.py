@@ -253,6 +253,8 @@ CORPORA = [
     ("described_round23.jsonl", 0.97, 0.02),
     ("described_round24.jsonl", 0.95, 0.01),
     ("clients_round12.jsonl", 0.98, 0.02),
+    ("described_round25.jsonl", 0.93, 0.04),
+    ("clients_round13.jsonl", 0.99, 0.03),
 ]
 
 
