@@ -40,7 +40,7 @@ LINE_REACH = 600
 _CODE = re.compile(
     rf"(?<![A-Za-z0-9])(?:(?P<prefix>{PREFIX_SPELLINGS})|(?P<typo>[A-Za-z][A-Za-z01|]{{2,9}}))"
     r"(?P<sep>[._ ,-]?)(?P<num>E[0-9Oo]{5}|[0-9OoIlS|]{4,6})(?![0-9])"
-    r"(?:\.(?P<wrapped>[1-5]\d\d)(?![\w.]))?",
+    r"(?:\.(?P<wrapped>[1-5]\d\d)(?![\w]|\.\w))?",
     re.IGNORECASE,
 )
 """A code in any written form; ``wrapped`` is the status a wrapper appends (``InferHub.ModelArts.81111.429``)."""
@@ -336,6 +336,8 @@ _GONE_WRONG = re2.compile(
     r"|到期|用尽|耗尽|欠费|没开通|未开通|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了"
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
+_SUPPOSES = re2.compile(r"(?i)\b(?:if|would|whether|suppose|hypothetically)\b|假如|假设|如果")
+"""A clause that supposes ("what if the token expires, would we see APIG.0307?"): what goes wrong in it is not news."""
 CLAUSE = 80
 """Characters either side of a code, within its sentence, where words reporting it are looked for."""
 _REFERS = re2.compile(
@@ -362,7 +364,7 @@ _BESIDE_STATUS = re.compile(
 )
 _LABELLED = re.compile(r"(?i)(?:\berror(?:[ _]code)?(?: is| was)?|错误码?(?:是|为)?)\W{0,3}$")
 """A code named as the error ("error CF2.E00003", "error code is ModelArts.4104", "错误码 APIG.0308")."""
-_STATUS_BESIDE = re.compile(r"(?i)\W{1,3}(?:\(?[45]\d\d(?![\w.])|(?:now|again|today)\b)")
+_STATUS_BESIDE = re.compile(r"(?i)\W{1,3}(?:\(?[45]\d\d(?![\w.])|(?:now|again|today)\b)|[ \t]{1,2}['\"“「][A-Za-z]")
 _SENTENCE_OPEN = re.compile(r"(?:[.!?)]\s{1,3}|[。！？）：]\s{0,3}|[\u4e00-\u9fff],\s{0,3})$")
 _ALONE = re.compile(r"[.!。]?[ \t]*(?:\n|\Z)")
 """A code that is a sentence (or, after a comma in Chinese, a clause) of its own ("... the output folder doesn't
@@ -779,14 +781,16 @@ def _stands(text: str, start: int, end: int, line_start: int) -> bool:
     ):
         return True
     clause = _clause(text, start, end)
-    if _REFERS.search(clause):
-        return False
+    if _REFERS.search(clause) or DENIED.search(text, max(0, start - 40), start):
+        return False  # named as a topic, or denied ("the body says ModelArts.4206, not APIG.0308")
     if (
         _LINE_HEAD.fullmatch(text, line_start, start) is not None
         or _LABELLED.search(text, max(0, start - 24), start) is not None
     ) or (_ALONE.match(text, end) is not None and _SENTENCE_OPEN.search(text, max(0, start - 5), start) is not None):
         return True
-    return _reports(_SPOKEN.sub(" ", clause)) or _GONE_WRONG.search(clause) is not None
+    return _reports(_SPOKEN.sub(" ", clause)) or (
+        _GONE_WRONG.search(clause) is not None and not _SUPPOSES.search(clause)
+    )
 
 
 def _reports(clause: str) -> bool:

@@ -19,7 +19,7 @@ from rapidfuzz.utils import default_process
 
 from bot.extract import CodeHit, Evidence, extract, told
 from bot.findings import Candidate, Diagnosis
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import Entry, KnowledgeBase, quotable
 from bot.message_index import PasteView
 from bot.message_index import words as informative
 from bot.playbook import Playbook, Variant
@@ -32,15 +32,16 @@ _REASON_PHRASES = frozenset(" ".join(re.findall(r"[a-z0-9]+", s.phrase.lower()))
 
 class _Timeline:
     """The paste's codes in order: which stand in error bodies, and which of the errors printed (in a body, or as a
-    log line prints one, with its status) came last."""
+    log line prints one, with its status) came last; where none is printed, which of those reported in prose."""
 
     def __init__(self, groups: dict[str, list[CodeHit]], context: bool):
         self.context = context
         self.bodies = {code for code, hits in groups.items() if any(h.in_body for h in hits)}
+        shown = _printed if any(_printed(h) for hits in groups.values() for h in hits) else _standing
         live = {  # newest first: least quoted (a mail reply's own text), then latest in the paste
-            code: max((-h.depth, h.start) for h in hits if _printed(h) and not h.resolved)
+            code: max((-h.depth, h.start) for h in hits if shown(h) and not h.resolved)
             for code, hits in groups.items()
-            if any(_printed(h) and not h.resolved for h in hits)
+            if any(shown(h) and not h.resolved for h in hits)
         }
         self.errors = len(live)
         self.latest = max(live, key=live.get) if len(live) > 1 else None
@@ -49,6 +50,12 @@ class _Timeline:
 def _printed(hit: CodeHit) -> bool:
     """Does the code stand as a server or a log printed it: in an error body, or standing with its status?"""
     return hit.in_body or (hit.stands and hit.status is not None)
+
+
+def _standing(hit: CodeHit) -> bool:
+    """Does the code stand as an error or a report, in prose ("first it was APIG.0301 … now every call returns
+    ModelArts.4503")? Where nothing is printed, the latest of these is the current error."""
+    return hit.stands
 
 
 @dataclass(frozen=True)
@@ -255,10 +262,13 @@ class Matcher:
         return (score, phrase) if score >= self.scoring.variant_floor else (0.0, None)
 
     def _best_phrase(self, messages: tuple[str, ...], hits: list[CodeHit]) -> str | None:
+        """The first of ``messages`` said beside one of the hits, whole or by a clause people quote of it."""
         for hit in hits:
             text = default_process(hit.message or hit.line)
             for m in messages:
-                if fuzz.partial_ratio(default_process(m), text) >= self.scoring.phrase_ratio:
+                if any(
+                    fuzz.partial_ratio(default_process(part), text) >= self.scoring.phrase_ratio for part in quotable(m)
+                ):
                     return m
         return None
 

@@ -529,6 +529,43 @@ def test_short_reports_that_say_what_went_wrong_are_answered(matcher, text, code
     assert said(matcher, text) == code
 
 
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "first it was APIG.0303 signature expired (fixed the clock), now every call returns ModelArts.4302",
+            "ModelArts.4302",
+        ),
+        ("先是 ModelArts.0204 token 不对，换了 token 以后又报 ModelArts.4503 response timed out", "ModelArts.4503"),
+    ],
+    ids=["en", "zh"],
+)
+def test_the_latest_error_told_in_prose_wins(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+def test_a_code_the_paste_denies_is_not_the_error(matcher):
+    text = "429 at 60 req/s: the body says ModelArts.4206 (not APIG.0308), so it is the service's own cap?"
+    assert said(matcher, text) == "ModelArts.4206"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("MaaS 81101 'exceeded rate limit is 700 times per minute' on the evening batch", "ModelArts.81101"),
+        ("the stream died; the raw line shows InferHub.ModelArts.81111.429.", "ModelArts.81111"),
+        ("MaaS says ModelArts.811003 exceeded rate limit tokens per minute", "ModelArts.81103"),
+    ],
+    ids=["quoted-message", "wrapped-at-sentence-end", "digit-twice-by-clause"],
+)
+def test_a_code_printed_with_its_message_is_reported(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+def test_what_goes_wrong_in_a_supposition_is_not_news(matcher):
+    assert said(matcher, "what would happen if the key expires mid-run? would we see ModelArts.81003 then?") is None
+
+
 def test_the_answer_does_not_depend_on_the_hash_seed():
     """Equal scores are broken the same way in every process: a paste gets one answer, whichever replica reads it."""
     paste = (
