@@ -123,7 +123,7 @@ _FOREIGN_URL = re.compile(
 """A URL to somewhere else than Huawei Cloud: its words say nothing about ModelArts."""
 _NOT_MODELARTS = re2.compile(
     r"\(not modelarts\)|\bnot (?:on |from |in |a |via |through )?(?:modelarts|maas|huawei)\b|nothing to do with modelarts"
-    r"|no modelarts involved|\bcloud\.ru\b|\bsbercloud\b"
+    r"|no modelarts involved|没用华为云|没有用华为云|(?:^|[^是])不是华为云|\bcloud\.ru\b|\bsbercloud\b"
     r"|不是\s?modelarts"
 )
 """A paste that says it is not about ModelArts is not made about it by naming it."""
@@ -205,7 +205,7 @@ _OPENS_AS_ARTEFACT = re.compile(
     r"|lessons learned\b|unit test\b|(?:kb |knowledge base |wiki )?article\b|outline\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
     r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) (?:the|our) (?:wiki|docs|runbook|handbook)\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
-    r"|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单))",
+    r"|sql\b|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单|告警规则))",
     re.IGNORECASE,
 )
 """How a paste opens when it is a review, commit, runbook, doc fix, changelog, report, ticket template, fixture, mock
@@ -219,7 +219,7 @@ _OPENS_AS_UPDATE = re.compile(
 OPENING = 300
 """Characters of a paste its opening is looked for in."""
 _ARTEFACT = re2.compile(
-    r"(?i)\bPR ?#\d{1,6}|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
+    r"(?i)\bPR ?#\d{1,6}|/\*\*|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
     r"|\b(?:writing|add|added|adding|updated) (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook|panel|dashboard)\b"
     r"|\b(?:got|was|been|is|are|were) merged\b|\bgit (?:log|show|blame)\b"
 )
@@ -229,7 +229,7 @@ _FINE = re2.compile(
     r"|\bnot an incident\b|\bnot seeing (?:it|either|any|them|this|that)\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
-    r"|\bchaos test|\b(?:incident|ticket|case|issue) [\w#-]{0,20} ?(?:is |was |has been )?closed\b|(?:→|->) ?closed\b|关单|结单"
+    r"|\bchaos test|\bfixed in (?:v\d|version|release|build)|\bclosing\W*$|\b(?:incident|ticket|case|issue) [\w#-]{0,20} ?(?:is |was |has been )?closed\b|(?:→|->) ?closed\b|关单|结单"
 )
 """A paste that says nothing is failing (any more)."""
 _UNASKED = re2.compile(
@@ -362,10 +362,11 @@ _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
 _BESIDE_STATUS = re.compile(
     r"(?:(?<![A-Za-z0-9_.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![A-Za-z0-9_.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$"
 )
-_LABELLED = re.compile(r"(?i)(?:\berror(?:[ _]code)?(?: is| was)?|错误码?(?:是|为)?)\W{0,3}$")
-"""A code named as the error ("error CF2.E00003", "error code is ModelArts.4104", "错误码 APIG.0308")."""
+_LABELLED = re.compile(r"(?i)(?:\b(?:error(?:[ _]code)?|response|result)(?: is| was)?|错误码?(?:是|为)?|结果)\W{0,3}$")
+"""A code named as the error or the result ("error CF2.E00003", "error code is ModelArts.4104", "response
+ModelArts.4905", "错误码 APIG.0308", "结果 APIG.0101")."""
 _STATUS_BESIDE = re.compile(r"(?i)\W{1,3}(?:\(?[45]\d\d(?![\w.])|(?:now|again|today)\b)|[ \t]{1,2}['\"“「][A-Za-z]")
-_SENTENCE_OPEN = re.compile(r"(?:[.!?)]\s{1,3}|[。！？）：]\s{0,3}|[\u4e00-\u9fff],\s{0,3})$")
+_SENTENCE_OPEN = re.compile(r"(?:[.!?):]\s{1,3}|[。！？）：]\s{0,3}|[\u4e00-\u9fff],\s{0,3})$")
 _ALONE = re.compile(r"[.!。]?[ \t]*(?:\n|\Z)")
 """A code that is a sentence (or, after a comma in Chinese, a clause) of its own ("... the output folder doesn't
 exist. ModelArts.3551.", "我们用 http 调，ModelArts.8910") is a report."""

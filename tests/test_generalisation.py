@@ -566,6 +566,37 @@ def test_what_goes_wrong_in_a_supposition_is_not_news(matcher):
     assert said(matcher, "what would happen if the key expires mid-run? would we see ModelArts.81003 then?") is None
 
 
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("key pasted without the Bearer prefix, to MaaS chat completions: ModelArts.81002", "ModelArts.81002"),
+        (
+            "inference 2.0 LLM service with API-key auth, wrong key from the old CSV, response ModelArts.4905",
+            "ModelArts.4905",
+        ),
+        ("用 Chatbox 接 MaaS，地址多写了一段路径，结果 APIG.0101", "APIG.0101"),
+    ],
+    ids=["after-colon", "response", "zh-result"],
+)
+def test_a_code_given_as_the_result_is_reported(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SQL: select count(*) from errors where code='ModelArts.4206'",
+        "告警规则：ModelArts.4503 十分钟超过 5 次就通知值班",
+        "Doc comment: /** Raised when MaaS returns ModelArts.81009. */ public class BadModel extends Exception {}",
+        "The MR.0105 from Monday was a KeyError in preprocessing, fixed in v7 and redeployed, closing",
+        "本地 vLLM 报 maximum context length is 4096 tokens，没用华为云",
+    ],
+    ids=["sql", "zh-alert-rule", "javadoc", "fixed-in-version", "zh-not-huawei"],
+)
+def test_more_talk_gets_no_unprompted_answer(matcher, text):
+    assert said(matcher, text) is None
+
+
 def test_the_answer_does_not_depend_on_the_hash_seed():
     """Equal scores are broken the same way in every process: a paste gets one answer, whichever replica reads it."""
     paste = (

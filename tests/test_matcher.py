@@ -255,6 +255,7 @@ CORPORA = [
     ("clients_round12.jsonl", 0.98, 0.02),
     ("described_round25.jsonl", 0.93, 0.04),
     ("clients_round13.jsonl", 0.99, 0.03),
+    ("described_round26.jsonl", 0.98, 0.02),
 ]
 
 
