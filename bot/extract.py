@@ -67,7 +67,7 @@ _STATUS_BEFORE = re.compile(
     r"|\bupstream\s{1,3}|\d\s?(?:s|ms|秒)[ \t,，:]{1,3})$",
     re.IGNORECASE,
 )
-_STATUS_JUST_BEFORE = re.compile(r"(?<![\w.])([45]\d\d)[ \t]{1,3}$")
+_STATUS_JUST_BEFORE = re.compile(r"(?<![A-Za-z0-9_.])([45]\d\d)[ \t]{1,3}$")
 _LINE_START = re.compile(r"\n[ \t(\[]{0,3}$")
 _ASKS_STATUS = re.compile(r"(?i)status|http_code|状态码")
 """A line that asks for the status (``r.status_code``, curl's ``-w '%{http_code}'``): the number opening the next
@@ -755,6 +755,9 @@ def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str 
     line_end = text.find("\n", start, start + LINE_REACH)
     line = text[line_start : line_end if line_end >= 0 else min(len(text), start + LINE_REACH)]
     in_body = _IN_BODY.search(text[max(0, start - 24) : start]) is not None
+    end = start + len(raw)
+    clause = _clause(text, start, end)
+    referenced = not in_body and _REFERS.search(clause) is not None
     return CodeHit(
         code=code,
         raw=raw,
@@ -767,12 +770,12 @@ def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str 
         or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
         resolved=_under_resolved_alert(alerts, start),
         depth=_QUOTE_DEPTH.match(text, text.rfind("\n", 0, start) + 1).group(0).count(">"),
-        referenced=not in_body and _REFERS.search(_clause(text, start, start + len(raw))) is not None,
-        stands=in_body or wrapped is not None or _stands(text, start, start + len(raw), line_start),
+        referenced=referenced,
+        stands=in_body or wrapped is not None or _stands(text, start, end, line_start, clause, referenced),
     )
 
 
-def _stands(text: str, start: int, end: int, line_start: int) -> bool:
+def _stands(text: str, start: int, end: int, line_start: int, clause: str, referenced: bool) -> bool:
     """Does the code at ``start:end`` stand as an error prints it, or as a report: beside a status or a share
     (``403 APIG.0302``, ``10% APIG.0308``), after an arrow, opening its line, a sentence of its own, or with words
     beside it that report it ("we get APIG.0302 when...")?"""
@@ -781,8 +784,7 @@ def _stands(text: str, start: int, end: int, line_start: int) -> bool:
         or _STATUS_BESIDE.match(text, end, end + 8) is not None
     ):
         return True
-    clause = _clause(text, start, end)
-    if _REFERS.search(clause) or DENIED.search(text, max(0, start - 40), start):
+    if referenced or DENIED.search(text, max(0, start - 40), start):
         return False  # named as a topic, or denied ("the body says ModelArts.4206, not APIG.0308")
     if (
         _LINE_HEAD.fullmatch(text, line_start, start) is not None
