@@ -122,11 +122,13 @@ _FOREIGN_URL = re.compile(
 )
 """A URL to somewhere else than Huawei Cloud: its words say nothing about ModelArts."""
 _NOT_MODELARTS = re2.compile(
-    r"\(not modelarts\)|\bnot (?:on |from |in |a |via |through )?(?:modelarts|maas|huawei)\b|nothing to do with modelarts"
+    r"\(not modelarts\)|\bnot (?:on |from |in |a |via |through )?(?:modelarts|maas|huawei)(?:[^\w.]|\.(?:\D|$)|$)"
+    r"|nothing to do with modelarts"
     r"|no modelarts involved|没用华为云|没有用华为云|(?:^|[^是])不是华为云|\bcloud\.ru\b|\bsbercloud\b"
-    r"|不是\s?modelarts"
+    r"|不是\s?modelarts(?:[^\w.]|\.(?:\D|$)|$)"
 )
-"""A paste that says it is not about ModelArts is not made about it by naming it."""
+"""A paste that says it is not about ModelArts is not made about it by naming it ("not ModelArts.4206" denies a code,
+not ModelArts)."""
 _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
 _MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")
 _CLASSIC_WORDS = frozenset({"erno", "appcode", "infers"})
@@ -362,9 +364,11 @@ _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
 _BESIDE_STATUS = re.compile(
     r"(?:(?<![A-Za-z0-9_.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![A-Za-z0-9_.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$"
 )
-_LABELLED = re.compile(r"(?i)(?:\b(?:error(?:[ _]code)?|response|result)(?: is| was)?|错误码?(?:是|为)?|结果)\W{0,3}$")
+_LABELLED = re.compile(
+    r"(?i)(?:\b(?:error(?:[ _]code)?|response|result|body)(?: is| was)?|错误码?(?:是|为)?|结果|(?<!返)回)\W{0,3}$"
+)
 """A code named as the error or the result ("error CF2.E00003", "error code is ModelArts.4104", "response
-ModelArts.4905", "错误码 APIG.0308", "结果 APIG.0101")."""
+ModelArts.4905", "body ModelArts.4104", "错误码 APIG.0308", "结果 APIG.0101", "MaaS 回 ModelArts.81002")."""
 _STATUS_BESIDE = re.compile(r"(?i)\W{1,3}(?:\(?[45]\d\d(?![\w.])|(?:now|again|today)\b)|[ \t]{1,2}['\"“「][A-Za-z]")
 _SENTENCE_OPEN = re.compile(r"(?:[.!?):]\s{1,3}|[。！？）：]\s{0,3}|[\u4e00-\u9fff],\s{0,3})$")
 _ALONE = re.compile(r"[.!。]?[ \t]*(?:\n|\Z)")

@@ -597,6 +597,22 @@ def test_more_talk_gets_no_unprompted_answer(matcher, text):
     assert said(matcher, text) is None
 
 
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "which limit is it? 413 from our inference-2.0 service, body ModelArts.4104, payload only 2 MB",
+            "ModelArts.4104",
+        ),
+        ("Go 客户端把 key 放错了头，MaaS 回 ModelArts.81002", "ModelArts.81002"),
+        ("是哪个限流？429 APIG.0308 policy user over ratelimit，不是 ModelArts.4206 吧", "APIG.0308"),
+    ],
+    ids=["body-label", "zh-replies", "not-a-code-is-not-not-modelarts"],
+)
+def test_more_ways_a_code_is_given_as_the_error(matcher, text, code):
+    assert said(matcher, text) == code
+
+
 def test_the_answer_does_not_depend_on_the_hash_seed():
     """Equal scores are broken the same way in every process: a paste gets one answer, whichever replica reads it."""
     paste = (

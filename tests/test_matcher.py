@@ -256,7 +256,7 @@ CORPORA = [
     ("described_round25.jsonl", 0.93, 0.04),
     ("clients_round13.jsonl", 0.99, 0.03),
     ("described_round26.jsonl", 0.98, 0.02),
-    ("described_round27.jsonl", 0.93, 0.03),
+    ("described_round27.jsonl", 0.95, 0.03),
 ]
 
 
