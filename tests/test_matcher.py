@@ -257,6 +257,7 @@ CORPORA = [
     ("clients_round13.jsonl", 0.99, 0.03),
     ("described_round26.jsonl", 0.98, 0.02),
     ("described_round27.jsonl", 0.95, 0.03),
+    ("described_round28.jsonl", 0.92, 0.03),
 ]
 
 
