@@ -473,11 +473,13 @@ def extract(paste: str | bytes) -> Evidence:
     words = set(_WORDS.findall(lower))
     own = _FOREIGN_URL.sub(" ", lower)  # "apig" in a GitHub search URL is not about ModelArts
     context = _mentions(own, set(_WORDS.findall(own)), _CONTEXT_WORDS, _CONTEXT_PHRASES)
-    context = context and not _NOT_MODELARTS.search(lower)
+    disowned = _NOT_MODELARTS.search(lower) is not None  # "not ModelArts", "we use Cloud.ru, not Huawei"
+    context = context and not disowned
     hits = list(_codes(text, maas=_mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES)))
     succeeded = {hit.code for hit in hits if _succeeded(hit)}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))
+    addressed = any(u.route for u in urls)  # a prediction address or a MaaS endpoint is in the paste
     statuses = _unique(_statuses(text))
     exceptions = _unique(m.group(0) for m in _EXCEPTION.finditer(text))
     messages = _unique(_message_of(m).strip() for m in _MESSAGE.finditer(text))
@@ -498,13 +500,12 @@ def extract(paste: str | bytes) -> Evidence:
         request_ids=_unique(m.group("id").lower() for m in _REQUEST_ID.finditer(text)),
         urls=urls,
         exceptions=exceptions,
-        context=context or any(u.route for u in urls),
-        foreign=not context
-        and (_mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES) or bool(_NOT_MODELARTS.search(lower))),
+        context=context or addressed,
+        foreign=not context and (_mentions(lower, words, _FOREIGN_WORDS, _FOREIGN_PHRASES) or disowned),
         lang=_language(text),
         quoted=quoted,
         route=_route(lower, words, urls, codes),
-        surface=_surface(lower, codes, urls),
+        surface=_surface(lower, codes, addressed, disowned),
         durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],
         failed=not talk
         and (
@@ -641,7 +642,7 @@ def _durations(lower: str):
             yield value / 1000 if m.group("unit") in ("ms", "毫秒", "milliseconds") else value
 
 
-def _surface(lower: str, codes: tuple[CodeHit, ...], urls: tuple[PredictionUrl, ...]) -> Surface | None:
+def _surface(lower: str, codes: tuple[CodeHit, ...], addressed: bool, disowned: bool) -> Surface | None:
     """Prediction for a code only a model call returns (MaaS gateway, model service); management for codes only a
     management API returns (``MANAGEMENT_CODES``); else the surface with
     more distinct signs, prediction on a tie so a management word in passing does not silence a failure.
@@ -652,14 +653,17 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], urls: tuple[PredictionUrl, 
 
     An error's own message (its ``error_msg``, else the rest of its line) counts for management only: a management
     API's message may name a real-time service ("The online service status needs...") without the paste being
-    about calling one."""
-    if _NOT_MODELARTS.search(lower) and not any(u.route for u in urls):
+    about calling one.
+
+    ``addressed``: the paste shows a prediction address or a MaaS endpoint; ``disowned``: it says it is not about
+    ModelArts (``_NOT_MODELARTS``)."""
+    if disowned and not addressed:
         return Surface.MANAGEMENT  # "we use Cloud.ru, not Huawei": its ModelArts-like codes are not ours
     if any(_layer_of(h.code) in (Layer.MAAS, Layer.MODEL) for h in codes):
         return Surface.PREDICTION
     if codes and all(h.code in MANAGEMENT_CODES for h in codes):
         return Surface.MANAGEMENT
-    if _OTHER_SERVICE.search(_QUIET_LOG_LINE.sub("", lower)) and not any(u.route for u in urls):
+    if not addressed and _OTHER_SERVICE.search(_QUIET_LOG_LINE.sub("", lower)):
         return Surface.MANAGEMENT
     management = Surface.MANAGEMENT.weight(lower)
     for hit in codes:

@@ -432,7 +432,10 @@ def test_a_413_the_paste_says_the_gateway_did_not_send_is_the_services_own_limit
 
 
 def test_an_llm_app_workflow_is_a_model_call_not_a_modelarts_workflow(matcher):
-    text = "Dify workflow on MaaS failed: Error code: 403 - {'error_code': 'ModelArts.81014'}"
+    """No code to make it a prediction: only the app's name outweighs the word "workflow"."""
+    text = "our Dify workflow node that calls MaaS stopped with 403: 'The free service has expired. You can subscribe commercial service.'"
+    d = matcher.diagnose(text)
+    assert d.evidence.surface.value == "prediction"
     assert said(matcher, text) == "ModelArts.81014"
 
 
