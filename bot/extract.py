@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import re2
@@ -33,6 +34,12 @@ from bot.vocabulary import (
 )
 
 MAX_CODE_HITS = 200
+MAX_BARE_ASKED = 20
+"""Bare 81xxx numbers per paste whose neighbouring words are checked against their playbook (a log of numbers
+must not cost a fuzzy match each)."""
+Says = Callable[[str, str], bool]
+"""``says(code, words)``: do ``words`` say what ``code`` means (its playbook's own message)? The knowledge base
+answers; extraction itself knows no playbook."""
 MAX_DURATIONS = 50
 """Longest durations kept (a log's slowest calls are the ones that failed)."""
 LINE_REACH = 600
@@ -466,8 +473,8 @@ class Evidence:
     """The knowledge base's symptom patterns found in the text (filled in by the matcher, in one RE2 pass)."""
 
 
-def extract(paste: str | bytes) -> Evidence:
-    """Normalise ``paste`` and extract its evidence."""
+def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
+    """Normalise ``paste`` and extract its evidence; ``says`` confirms bare MaaS numbers (see ``_codes``)."""
     text, truncated = normalize(paste)
     lower = text.lower()
     words = set(_WORDS.findall(lower))
@@ -475,7 +482,7 @@ def extract(paste: str | bytes) -> Evidence:
     context = _mentions(own, set(_WORDS.findall(own)), _CONTEXT_WORDS, _CONTEXT_PHRASES)
     disowned = _NOT_MODELARTS.search(lower) is not None  # "not ModelArts", "we use Cloud.ru, not Huawei"
     context = context and not disowned
-    hits = list(_codes(text, maas=_mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES)))
+    hits = list(_codes(text, maas=_mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES), says=says))
     succeeded = {hit.code for hit in hits if _succeeded(hit)}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))
@@ -729,9 +736,10 @@ def _number(prefix: str, written: str) -> str | None:
     return None
 
 
-def _codes(text: str, maas: bool = False):
-    """Error codes in any written form; with ``maas`` (the paste is about MaaS), bare numbers of the 81xxx family
-    too (``MaaS 81010 on every call``), as the MaaS gateway's codes."""
+def _codes(text: str, maas: bool = False, says: Says | None = None):
+    """Error codes in any written form, and bare numbers of the MaaS gateway's 81xxx family: in a paste about MaaS
+    (``maas``) after words that say a code follows (``MaaS 81010 on every call``), and anywhere with words beside
+    them that ``says`` finds in that code's own playbook (``返回 81109 No permission query task``)."""
     found = 0
     alerts = _alerts(text)
     for m in _CODE.finditer(text):
@@ -748,13 +756,18 @@ def _codes(text: str, maas: bool = False):
         strict = exact and m.group("sep") in (".", "_") and family_of(code) is not None
         found += 1
         yield _hit(text, m.start(), m.group(0), code, strict, m.group("wrapped"), alerts)
-    for m in _BARE_MAAS.finditer(text) if maas else ():
-        if not _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
-            continue  # "81003 thousand input tokens" is a number, not a code
+    asked = 0
+    for m in _BARE_MAAS.finditer(text):
+        code = f"ModelArts.{m.group(0)}"
+        if not (maas and _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start())):
+            # "81003 thousand input tokens" is a number, "81108 Task does not exist" a code
+            asked += 1
+            if says is None or asked > MAX_BARE_ASKED or not says(code, _clause(text, m.start(), m.end())):
+                continue
         if found >= MAX_CODE_HITS:
             return
         found += 1
-        yield _hit(text, m.start(), m.group(0), f"ModelArts.{m.group(0)}", False, None, alerts)
+        yield _hit(text, m.start(), m.group(0), code, False, None, alerts)
 
 
 def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str | None, alerts) -> CodeHit:

@@ -26,6 +26,7 @@ from bot.playbook import Playbook, Variant
 from bot.scoring import DEFAULT, Scoring
 from bot.vocabulary import Layer, Route, Surface, distinctive, shorten
 
+_PHRASED = frozenset(s.value for s in HTTPStatus)
 _REASON_PHRASES = frozenset(" ".join(re.findall(r"[a-z0-9]+", s.phrase.lower())) for s in HTTPStatus)
 """HTTP's own reason phrases: after a status number they are the status line, not an error message."""
 
@@ -76,7 +77,7 @@ class Matcher:
 
     def diagnose(self, paste: str | bytes, assume_context: bool = False) -> Diagnosis:
         """Diagnose a paste; ``assume_context`` when the caller knows it is about ModelArts (a probe's answer)."""
-        ev = extract(paste)
+        ev = extract(paste, says=self._says)
         ev = replace(ev, signs=self.kb.signs.found(ev.text))
         if assume_context:
             ev = replace(ev, context=True, foreign=False)
@@ -136,6 +137,28 @@ class Matcher:
         if any(h.in_body for h in hits):
             return None
         return self._the_one_said(self.kb.nearest(code), hits)
+
+    def _says(self, code: str, words: str) -> bool:
+        """Whether ``words`` say what ``code``'s playbook says: its own message, whole or by a clause, a sign its
+        author wrote, or the reason phrase of its status (a bare ``81108`` before "Task does not exist", ``81111
+        Too many requests``, is that code)."""
+        playbook = self.kb.get(code)
+        if playbook is None:
+            return False
+        text = default_process(words)
+        kinds = (playbook, *playbook.variants)
+        if any(sign.pattern.search(words) for kind in kinds for sign in kind.symptoms):
+            return True
+        phrases = [part for kind in kinds for m in kind.messages for part in quotable(m)]
+        phrases += [HTTPStatus(n).phrase for kind in kinds for n in kind.http_status if n in _PHRASED]
+        if any(fuzz.partial_ratio(default_process(part), text) >= self.scoring.phrase_ratio for part in phrases):
+            return True
+        described = self.kb.descriptions.search(words.replace(code.rpartition(".")[2], " "), limit=1)
+        return (
+            bool(described)
+            and described[0].payload.playbook is playbook
+            and described[0].score >= self.scoring.bare_described
+        )
 
     def _the_one_said(self, playbooks: list[Playbook], hits: list[CodeHit]) -> Playbook | None:
         """The only one of ``playbooks`` whose own message (or a variant's) stands beside the code, else None."""

@@ -74,6 +74,9 @@ class Scoring:
     """Without anything else about ModelArts, a description of its own machinery must score this, this far ahead."""
     description_own: float = 0.62
     """Confidence of such a description: the least sure answer the bot gives unprompted."""
+    bare_described: float = 11.0
+    """BM25 score the words beside a bare 81xxx number (the number itself left out) must give its own playbook, as
+    the best-described one, to read the number as that code ("被拦了 81011 内容审核")."""
     description_scan: int = 20_000
     """Longer pastes are logs, not descriptions: not read this way."""
 

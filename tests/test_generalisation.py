@@ -635,3 +635,31 @@ def test_the_answer_does_not_depend_on_the_hash_seed():
         ).stdout
         answers.add(out)
     assert len(answers) == 1
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        # the number before the gateway's own message, and nothing else says MaaS
+        ("asked for the render job with the ops team's key and got 81109 No permission query task", "ModelArts.81109"),
+        ("视频任务过了三天再查，返回 81108 Task does not exist", "ModelArts.81108"),
+        # before the reason phrase of its status
+        ("load test at noon: 81111 Too many requests although TPM is at 40%", "ModelArts.81111"),
+        # before words that describe its cause better than any other playbook's
+        ("客服助手的提示词里有攻击类的词，每次都被 81011 内容审核拦下", "ModelArts.81011"),
+    ],
+)
+def test_a_bare_maas_number_with_its_own_words_beside_it_is_that_code(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the import finished: 81108 rows, 12 rejected as duplicates",
+        "ticket 81109 (no permission to edit the wiki page) is closed",
+        "we served 81111 requests yesterday, a new record",
+    ],
+)
+def test_a_bare_number_without_its_codes_words_is_a_number(matcher, text):
+    assert said(matcher, text) is None
