@@ -154,7 +154,7 @@ def read_playbook(path: Path, root: Path | None = None) -> Playbook:
         path=shown,
         http_status=tuple(doc.get("http_status") or ()),
         messages=tuple(m.strip() for m in doc.get("messages") or ()),
-        symptoms=where.symptoms(doc.get("symptoms"), ["symptoms"]),
+        symptoms=where.symptoms(doc.get("symptoms"), ["symptoms"], doc.get("messages")),
         status_signs=tuple(doc.get("status_signs") or ()),
         latency_s=tuple(doc["latency_s"]) if doc.get("latency_s") else None,
         needs_context=bool(doc.get("needs_context", False)),
@@ -205,8 +205,9 @@ class _Where:
     def problem(self, where: list, message: str) -> None:
         self.errors.append(PlaybookError(self.shown, line_of(self.text, where), message))
 
-    def symptoms(self, items, where: list) -> tuple[Symptom, ...]:
-        out = []
+    def symptoms(self, items, where: list, messages=()) -> tuple[Symptom, ...]:
+        """The symptom patterns at ``where``, and a sign for each of ``messages`` that names a placeholder."""
+        out = [_named_by_placeholder(m) for m in messages or () if _PLACEHOLDER.search(m)]
         for i, src in enumerate(items or ()):
             try:
                 out.append(Symptom(src, re2.compile(src, SYMPTOM_OPTIONS)))
@@ -214,6 +215,25 @@ class _Where:
                 reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
                 self.problem([*where, i], f"bad symptom regex: {reason} (RE2 syntax: no lookaround, no backreferences)")
         return tuple(out)
+
+
+_PLACEHOLDER = re2.compile(r"\bXXX\b|\{\w*\}|%s|<\w+>")
+"""Where a documented message has a name the server fills in: ``No Module named XXX``, ``{xxx}``, ``%s``."""
+
+
+def _named_by_placeholder(message: str) -> Symptom:
+    """A message with a placeholder as a sign: its words, with any one name where the placeholder is."""
+    pieces: list[str] = []
+    for i, part in enumerate(_PLACEHOLDER.split(message)):
+        if i:
+            pieces.append(_A_NAME)
+        if part.strip():
+            pieces.append(re2.escape(part.strip()))
+    source = r"\s*".join(pieces)
+    return Symptom(source, re2.compile(source, SYMPTOM_OPTIONS))
+
+
+_A_NAME = r"[\"'`]?[\w./:-]{1,80}[\"'`]?"
 
 
 def _variants(doc: dict, where: _Where) -> tuple[Variant, ...]:
@@ -229,7 +249,7 @@ def _variants(doc: dict, where: _Where) -> tuple[Variant, ...]:
                 steps=tuple(v["steps"]),
                 http_status=tuple(v.get("http_status") or ()),
                 messages=tuple(m.strip() for m in v.get("messages") or ()),
-                symptoms=where.symptoms(v.get("symptoms"), ["variants", i, "symptoms"]),
+                symptoms=where.symptoms(v.get("symptoms"), ["variants", i, "symptoms"], v.get("messages")),
                 status_signs=tuple(v.get("status_signs") or ()),
                 title_zh=v.get("title_zh"),
                 cause_zh=(v.get("cause_zh") or "").strip() or None,

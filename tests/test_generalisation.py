@@ -669,3 +669,10 @@ def test_a_bare_number_without_its_codes_words_is_a_number(matcher, text):
 def test_the_real_time_service_in_any_spelling_is_modelarts(matcher, spelling):
     text = f"every time we update the {spelling} the container restarts over and over, restart count 20"
     assert said(matcher, text) == "deploy-restart-loop"
+
+
+def test_a_documented_message_with_a_placeholder_is_found_with_the_name_filled_in(matcher):
+    # the playbook documents "No Module named XXX"; the service prints the real module's name
+    text = "modelarts online service log: No module named 'torchvision', the requirements file lists it"
+    assert said(matcher, text) == "deploy-module-not-found"
+    assert said(matcher, "my notebook on my laptop: No module named 'torchvision', pip is broken again") is None
