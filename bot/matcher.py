@@ -363,11 +363,34 @@ class Matcher:
             if status and (int(sign[5:]) in statuses or playbook.hop(variant) in ev.cleared):
                 continue  # the status is that message's, or the paste says that hop did not answer
             s = self.scoring
+            signed = playbook
+            if status:
+                playbook, variant = self._described_with(int(sign[5:]), playbook, variant, ev)
             weak = status or sign.startswith(_TOOK)  # a bare status or a duration: the weakest signs
             confidence = s.status_sign if weak else s.symptom + s.specificity * min(len(sign), 60) / 60
             confidence *= s.secondary if coded else 1.0
             why = f"{'status' if status else 'symptom'} '{shorten(sign, 60)}' + ModelArts context"
+            if playbook is not signed:
+                why += " + described as this cause of that status"
             yield Candidate(playbook, variant, None, round(confidence, 2), why)
+
+    def _described_with(self, status: int, playbook: Playbook, variant: Variant | None, ev: Evidence):
+        """For a bare status, the playbook of that status the paste describes clearly better than the one whose
+        sign it is (a 429 "about tokens per minute" on MaaS), else the sign's own playbook."""
+        s = self.scoring
+        scores: dict[str, float] = {}
+        best = None
+        for hit in self.kb.descriptions.search(ev.text, limit=12):
+            other = hit.payload.playbook
+            scores.setdefault(other.code, hit.score)
+            if best is None and status in other.http_status and other.layer.route in (None, ev.route):
+                best = other
+        if best is None or best is playbook:
+            return playbook, variant
+        score = scores[best.code]
+        if score < s.description_short_min or score < s.status_described_ratio * scores.get(playbook.code, 0.0):
+            return playbook, variant
+        return best, None
 
     def _by_description(self, ev: Evidence):
         """A failure told in people's own words: the playbook it describes best, by a clear margin, with a

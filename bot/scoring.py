@@ -74,6 +74,9 @@ class Scoring:
     """Without anything else about ModelArts, a description of its own machinery must score this, this far ahead."""
     description_own: float = 0.62
     """Confidence of such a description: the least sure answer the bot gives unprompted."""
+    status_described_ratio: float = 1.3
+    """A bare status points to the playbook of that status the paste describes this many times better than the
+    sign's own playbook ("429 about tokens per minute")."""
     bare_described: float = 11.0
     """BM25 score the words beside a bare 81xxx number (the number itself left out) must give its own playbook, as
     the best-described one, to read the number as that code ("被拦了 81011 内容审核")."""

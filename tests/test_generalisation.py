@@ -676,3 +676,22 @@ def test_a_documented_message_with_a_placeholder_is_found_with_the_name_filled_i
     text = "modelarts online service log: No module named 'torchvision', the requirements file lists it"
     assert said(matcher, text) == "deploy-module-not-found"
     assert said(matcher, "my notebook on my laptop: No module named 'torchvision', pip is broken again") is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        # a 429 on MaaS is the request-rate limit's sign, unless the paste tells of another limit of that status
+        (
+            "our MaaS batch gets HTTP 429 again, and the text mentions the messages max size of 5000; "
+            "the agent history is huge",
+            "ModelArts.81113",
+        ),
+        (
+            "新版推理服务部署时设置了请求体大小上限 2MB，发 3MB 的图片就返回 413，说请求体大小超过了允许的最大值",
+            "ModelArts.4104",
+        ),
+    ],
+)
+def test_a_bare_status_goes_to_the_playbook_of_that_status_the_paste_describes(matcher, text, code):
+    assert said(matcher, text) == code
