@@ -695,3 +695,10 @@ def test_a_documented_message_with_a_placeholder_is_found_with_the_name_filled_i
 )
 def test_a_bare_status_goes_to_the_playbook_of_that_status_the_paste_describes(matcher, text, code):
     assert said(matcher, text) == code
+
+
+def test_chinese_bao_before_an_error_text_reports_a_failure(matcher):
+    # 报 + the error's own words is "it reports ..." (报错 without the 错)
+    assert said(matcher, "ModelArts 上的 vLLM 服务报 maximum context length，我们 max_tokens 给了 30000") == (
+        "llm-bad-request"
+    )
