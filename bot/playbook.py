@@ -217,14 +217,15 @@ class _Where:
         return tuple(out)
 
 
-_PLACEHOLDER = re2.compile(r"\bXXX\b|\{\w*\}|%s|<\w+>")
-"""Where a documented message has a name the server fills in: ``No Module named XXX``, ``{xxx}``, ``%s``."""
+_PLACEHOLDER = re2.compile(r"\bXXX\b|\{\w*\}|%s|<\w+>|`[^`\s]{1,80}`")
+"""Where a documented message has a name the server fills in: ``No Module named XXX``, ``{xxx}``, ``%s``, or an
+example name in backticks (``The model `qwen3-32b` does not exist.``)."""
 
 
 def _named_by_placeholder(message: str) -> Symptom:
     """A message with a placeholder as a sign: its words, with any one name where the placeholder is."""
     pieces: list[str] = []
-    for i, part in enumerate(_PLACEHOLDER.split(message)):
+    for i, part in enumerate(_PLACEHOLDER.split(message.rstrip(".。"))):  # a copied message loses its full stop
         if i:
             pieces.append(_A_NAME)
         if part.strip():

@@ -676,6 +676,10 @@ def test_a_documented_message_with_a_placeholder_is_found_with_the_name_filled_i
     text = "modelarts online service log: No module named 'torchvision', the requirements file lists it"
     assert said(matcher, text) == "deploy-module-not-found"
     assert said(matcher, "my notebook on my laptop: No module named 'torchvision', pip is broken again") is None
+    # an example name in backticks is such a placeholder, and a copied message may lose its full stop
+    assert said(matcher, "ModelArts 上部署的服务返回 NotFoundError：The model `llama-70b` does not exist") == (
+        "llm-bad-request"
+    )
 
 
 @pytest.mark.parametrize(
