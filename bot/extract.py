@@ -302,7 +302,7 @@ _RECOVERED = re2.compile(
 that succeeded is not enough: people still ask why the first call failed.)"""
 _REPORTED = re.compile(
     r"(?i)\b(?:gets?|got|getting|gotten|receiv(?:e|es|ed|ing)|see|sees|seeing|saw|seen|hit|hits|hitting|shows?|showed|shown"
-    r"|showing|says|said|reads|displays?|pops? up|popped up|returns?|returned|returning|throws?|threw|thrown|throwing"
+    r"|showing|says|said|reads|displays?|pops? up|popped up|returns?|returned|returning|throws?|threw|thrown|throwing|rais(?:es|ed|ing) (?:an?|the) "
     r"|gives?|gave|giving|repl(?:y|ies|ied)|respon(?:d|ds|ded)|response ?:|answer(?:s|ed)|sends?|sent|comes? back|came back"
     r"|fail(?:s|ed|ing)?|die[sd]?|dying|broke|breaks|crash(?:es|ed)?|reject(?:s|ed)?|refus(?:es|ed)|denie[sd]"
     r"|blocked|throttl(?:es|ed)|hangs?|hung|errors? out|erroring|again|still|today|tonight"

@@ -706,3 +706,9 @@ def test_chinese_bao_before_an_error_text_reports_a_failure(matcher):
     assert said(matcher, "ModelArts 上的 vLLM 服务报 maximum context length，我们 max_tokens 给了 30000") == (
         "llm-bad-request"
     )
+
+
+def test_an_exception_raised_is_reported(matcher):
+    assert said(matcher, "the Go client raised a timeout calling ModelArts; nothing came back, an empty 504") == (
+        "request-timed-out"
+    )
