@@ -709,6 +709,6 @@ def test_chinese_bao_before_an_error_text_reports_a_failure(matcher):
 
 
 def test_an_exception_raised_is_reported(matcher):
-    assert said(matcher, "the Go client raised a timeout calling ModelArts; nothing came back, an empty 504") == (
+    assert said(matcher, "the Go client raised a timeout talking to ModelArts; nothing came back, an empty 504") == (
         "request-timed-out"
     )
