@@ -712,3 +712,20 @@ def test_an_exception_raised_is_reported(matcher):
     assert said(matcher, "the Go client raised a timeout talking to ModelArts; nothing came back, an empty 504") == (
         "request-timed-out"
     )
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("the maas endpoint only says 81009 since lunch", "ModelArts.81009"),
+        ("MaaS chat for the report bot: 403 with 81014 since Monday", "ModelArts.81014"),
+        ("81006 again on MaaS this morning for every model", "ModelArts.81006"),
+        ("the nightly job → MaaS → 81002, every run since the deploy", "ModelArts.81002"),
+    ],
+)
+def test_a_bare_maas_code_after_a_report_a_status_or_an_arrow_is_read(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+def test_an_arrow_between_two_codes_maps_them(matcher):
+    assert said(matcher, "our MaaS migration sheet maps the old codes: 4905 -> 81003, 4207 -> 81005") is None

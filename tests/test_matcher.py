@@ -258,6 +258,9 @@ CORPORA = [
     ("described_round26.jsonl", 0.98, 0.02),
     ("described_round27.jsonl", 0.95, 0.03),
     ("described_round28.jsonl", 0.92, 0.03),
+    ("described_round29.jsonl", 0.94, 0.04),
+    ("described_round30.jsonl", 0.9, 0.03),
+    ("clients_round14.jsonl", 0.97, 0.04),
 ]
 
 
