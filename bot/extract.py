@@ -193,6 +193,10 @@ _HOP_WORDS = {Layer.APIG: ("gateway", "apig", "网关"), Layer.DISPATCHER: ("dis
 """A word each hop's name has: its pattern is only run over a paste that has one (a plain substring test)."""
 _QUIET_LOG_LINE = re2.compile(r"(?im)^\W{0,2}\d{4}-\d\d-\d\d[ t]\d\d:\d\d\S*\s+(?:\S+\s+)?(?:info|debug|trace)\b.*$")
 """A timestamped log line at a routine level: what else the program does, not the error."""
+_MANAGEMENT_ADDRESS = re.compile(r"\bmodelarts\.[a-z]{2}-[a-z]+-\d{1,2}\.myhuaweicloud\.com/v[12]/")
+"""The address of the ModelArts management API (training jobs, datasets, notebooks...): predictions go to the
+gateway's and MaaS's addresses."""
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 _OTHER_SERVICE = re.compile(
     r"(?<![\w-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
     r"(?:[a-z]{2}-[a-z]{2,12}-\d{1,2}\.)?myhuaweicloud\.com|\b(?P<api>(?:ecs|evs|vpc|elb|rds|cce|dcs|swr|smn|dns|obs|iam) "
@@ -672,8 +676,9 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], addressed: bool, disowned: 
         return Surface.PREDICTION
     if codes and all(h.code in MANAGEMENT_CODES for h in codes):
         return Surface.MANAGEMENT
-    if not addressed and _OTHER_SERVICE.search(_QUIET_LOG_LINE.sub("", lower)):
+    if not addressed and (_OTHER_SERVICE.search(_QUIET_LOG_LINE.sub("", lower)) or _MANAGEMENT_ADDRESS.search(lower)):
         return Surface.MANAGEMENT
+    lower = _CJK_GAP.sub("", lower)  # "训练 作业" is 训练作业
     management = Surface.MANAGEMENT.weight(lower)
     for hit in codes:
         line = hit.line.lower()

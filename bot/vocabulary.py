@@ -159,6 +159,7 @@ _SURFACE_SIGNS = {
         "resource pool", "dedicated resource", "镜像管理", "资源池", "权限管理",
         "image build", "save as image", "saving the notebook", "ssh -", "ssh:", "remote-ssh", "permission denied (publickey)",
         "epoch ", "(management)", "management api", "management-api", "管理接口",
+        "modelarts training", "autosearch", "auto search", "hyperparameter", "超参",
     ),
 }  # fmt: skip
 _API_NAMES = frozenset({"custom endpoint", "custom-endpoint", "customendpoint", "自定义接入点"})

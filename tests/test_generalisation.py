@@ -729,3 +729,17 @@ def test_a_bare_maas_code_after_a_report_a_status_or_an_arrow_is_read(matcher, t
 
 def test_an_arrow_between_two_codes_maps_them(matcher):
     assert said(matcher, "our MaaS migration sheet maps the old codes: 4905 -> 81003, 4207 -> 81005") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the management API's own address, even from a function called predict()
+        "ERROR predict(): POST https://modelarts.cn-east-3.myhuaweicloud.com/v2/4f1a/notebooks failed, 400 "
+        '{"error_code":"ModelArts.6305","error_msg":"Notebook flavor sold out."}',
+        "ModelArts 训练 作业 又报 ModelArts.2207 了（是训练，不是推理）",  # spaced words count as written
+        "hyperparameter search on ModelArts stopped with ModelArts.2903 after 40 trials",
+    ],
+)
+def test_a_paste_from_the_management_side_gets_no_family_answer(matcher, text):
+    assert said(matcher, text) is None
