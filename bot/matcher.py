@@ -447,13 +447,16 @@ class Matcher:
         short, generic texts, and of any text in a paste with nothing else about ModelArts."""
         target = default_process(message)
         said = ev.messages + ev.quoted
-        if any(fuzz.ratio(target, default_process(m)) >= self.scoring.explains_ratio for m in said):
-            return True
         words = re.findall(r"[a-z0-9]+", message.lower())
         phrase = r"\W{1,3}".join(words)
-        reason = " ".join(words) in _REASON_PHRASES
-        if not words or (reason and re.search(rf"\b[1-5]\d\d\W{{1,3}}{phrase}\b", window, re.IGNORECASE)):
-            return False  # "400 Bad Request" is an HTTP status line, not the gateway's "Bad request."
+        if not words:
+            return False
+        if " ".join(words) in _REASON_PHRASES:
+            status_line = re.compile(rf"\b[1-5]\d\d\W{{1,3}}(?:(?:client|server) error\W{{1,3}})?{phrase}\b", re.I)
+            if any(status_line.search(text) for text in (window, *said)):
+                return False  # "400 Bad Request" is an HTTP status line, not the gateway's "Bad request."
+        if any(fuzz.ratio(target, default_process(m)) >= self.scoring.explains_ratio for m in said):
+            return True
         if len(window.strip()) <= self.scoring.generic_line * len(message):
             return True
         return re.search(rf"\b{phrase}\b", window, re.IGNORECASE) is not None

@@ -743,3 +743,17 @@ def test_an_arrow_between_two_codes_maps_them(matcher):
 )
 def test_a_paste_from_the_management_side_gets_no_family_answer(matcher, text):
     assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        "httpx.HTTPStatusError: Client error '500 Internal Server Error' for url '{url}'\n"
+        "response.json() = {{'error_code': 'ModelArts.4977', 'error_msg': 'Dispatcher fault.'}}",
+        "HTTPError: 500 Server Error: Internal Server Error for url: {url}\n\nIn [15]: resp.text\n"
+        'Out[15]: \'{{"error_code": "ModelArts.4977", "error_msg": "Dispatcher fault."}}\'',
+    ],
+)
+def test_a_status_line_reason_phrase_does_not_outrank_the_code_in_the_body(matcher, paste):
+    # "Internal Server Error" here is HTTP's reason phrase, not the gateway's own "Internal server error." message
+    assert said(matcher, paste.format(url=URL)) == "ModelArts.XXXX"
