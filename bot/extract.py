@@ -34,11 +34,14 @@ from bot.vocabulary import (
 )
 
 MAX_CODE_HITS = 200
-MAX_BARE_ASKED = 20
-"""Bare 81xxx numbers per paste whose neighbouring words are checked against their playbook (a log of numbers
-must not cost a fuzzy match each)."""
-Says = Callable[[str, str], bool]
-"""``says(code, words)``: do ``words`` say what ``code`` means (its playbook's own message)? The knowledge base
+MAX_BARE_ASKED = 6
+"""Checks per paste of the words beside a bare number against its playbook (a log of numbers must not cost a fuzzy
+match each); a number no playbook has costs none."""
+MAX_BARE_DESCRIBED = 1
+"""Of those, how many may also be checked as a description (a search of the whole knowledge base each)."""
+Says = Callable[[str, str, bool], "bool | None"]
+"""``says(code, words, described)``: do ``words`` say what ``code`` means (its playbook's own message, or, with
+``described``, a description that fits it best)? None when no playbook has that code. The knowledge base
 answers; extraction itself knows no playbook."""
 MAX_DURATIONS = 50
 """Longest durations kept (a log's slowest calls are the ones that failed)."""
@@ -59,6 +62,8 @@ _BARE_BEFORE = re.compile(
 """A MaaS gateway code written without its prefix (read only in a paste about MaaS, after words that say a code
 follows: ``MaaS 81010``, ``returns 81111``, ``403 with 81004``, an arrow from a call, or opening its line; an arrow
 from another number maps codes, ``4905 -> 81003``)."""
+_BARE_NUMBER = re.compile(r"(?<![\w.#/:@$-])[0-9]{4}(?![\w.%:/-])")
+"""Four digits on their own: a classic code's number when words beside it say that code's message."""
 _OCR_LETTERS = str.maketrans("1i|05", "lllos")
 """What OCR and look-alike letters make of a word: ``AP1G``, ``APIG`` and ``APlG`` all read ``aplg``."""
 _OCR_DIGITS = str.maketrans("OoIl|S", "001115")
@@ -749,6 +754,7 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
     them that ``says`` finds in that code's own playbook (``返回 81109 No permission query task``)."""
     found = 0
     alerts = _alerts(text)
+    taken: set[int] = set()  # where codes were read: their digits are no bare number
     for m in _CODE.finditer(text):
         if found >= MAX_CODE_HITS:
             return
@@ -762,6 +768,7 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
         exact = m.group("prefix") is not None and num == number
         strict = exact and m.group("sep") in (".", "_") and family_of(code) is not None
         found += 1
+        taken.add(m.end("num"))
         yield _hit(text, m.start(), m.group(0), code, strict, m.group("wrapped"), alerts)
     asked = 0
     for m in _BARE_MAAS.finditer(text):
@@ -769,12 +776,29 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
         if not (maas and _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start())):
             # "81003 thousand input tokens" is a number, "81108 Task does not exist" a code
             asked += 1
-            if says is None or asked > MAX_BARE_ASKED or not says(code, _clause(text, m.start(), m.end())):
+            described = asked <= MAX_BARE_DESCRIBED
+            if says is None or asked > MAX_BARE_ASKED or not says(code, _clause(text, m.start(), m.end()), described):
                 continue
         if found >= MAX_CODE_HITS:
             return
         found += 1
         yield _hit(text, m.start(), m.group(0), code, False, None, alerts)
+    for m in _BARE_NUMBER.finditer(text) if says is not None else ():
+        # "504 with 4503 response timed out": a classic code's number, told by its own words beside it
+        if asked >= MAX_BARE_ASKED or found >= MAX_CODE_HITS:
+            return
+        if m.end() in taken:
+            continue
+        clause = _clause(text, m.start(), m.end())
+        meant = []
+        for code in (f"{family}.{m.group(0)}" for family in ("ModelArts", "APIG", "MR")):
+            told_so = says(code, clause, asked < MAX_BARE_DESCRIBED)
+            asked += told_so is not None  # only a number that is some playbook's code costs a check
+            if told_so:
+                meant.append(code)
+        if len(meant) == 1:
+            found += 1
+            yield _hit(text, m.start(), m.group(0), meant[0], False, None, alerts)
 
 
 def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str | None, alerts) -> CodeHit:

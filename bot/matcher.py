@@ -74,6 +74,7 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase, scoring: Scoring = DEFAULT):
         self.kb = kb
         self.scoring = scoring
+        self._last_described: tuple[str | None, Playbook | None, float] = (None, None, 0.0)
 
     def diagnose(self, paste: str | bytes, assume_context: bool = False) -> Diagnosis:
         """Diagnose a paste; ``assume_context`` when the caller knows it is about ModelArts (a probe's answer)."""
@@ -138,13 +139,13 @@ class Matcher:
             return None
         return self._the_one_said(self.kb.nearest(code), hits)
 
-    def _says(self, code: str, words: str) -> bool:
+    def _says(self, code: str, words: str, described: bool) -> bool | None:
         """Whether ``words`` say what ``code``'s playbook says: its own message, whole or by a clause, a sign its
-        author wrote, or the reason phrase of its status (a bare ``81108`` before "Task does not exist", ``81111
-        Too many requests``, is that code)."""
+        author wrote, the reason phrase of its status, or (``described``) a description that fits it best of all
+        (a bare ``81108`` before "Task does not exist", ``81111 Too many requests``, is that code)."""
         playbook = self.kb.get(code)
         if playbook is None:
-            return False
+            return None
         text = default_process(words)
         kinds = (playbook, *playbook.variants)
         if any(sign.pattern.search(words) for kind in kinds for sign in kind.symptoms):
@@ -153,12 +154,20 @@ class Matcher:
         phrases += [HTTPStatus(n).phrase for kind in kinds for n in kind.http_status if n in _PHRASED]
         if any(fuzz.partial_ratio(default_process(part), text) >= self.scoring.phrase_ratio for part in phrases):
             return True
-        described = self.kb.descriptions.search(words.replace(code.rpartition(".")[2], " "), limit=1)
-        return (
-            bool(described)
-            and described[0].payload.playbook is playbook
-            and described[0].score >= self.scoring.bare_described
-        )
+        if not described:
+            return False
+        best, score = self._best_described(words.replace(code.rpartition(".")[2], " "))
+        return best is playbook and score >= self.scoring.bare_described
+
+    def _best_described(self, words: str) -> tuple[Playbook | None, float]:
+        """The playbook ``words`` describe best, and its score; the last answer is kept, as the same words are asked
+        about once per family a bare number may belong to."""
+        last = self._last_described  # one read: threads share the matcher
+        if last[0] != words:
+            hits = self.kb.descriptions.search(words, limit=1)
+            last = (words, hits[0].payload.playbook if hits else None, hits[0].score if hits else 0.0)
+            self._last_described = last
+        return last[1], last[2]
 
     def _the_one_said(self, playbooks: list[Playbook], hits: list[CodeHit]) -> Playbook | None:
         """The only one of ``playbooks`` whose own message (or a variant's) stands beside the code, else None."""

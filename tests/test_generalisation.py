@@ -757,3 +757,29 @@ def test_a_paste_from_the_management_side_gets_no_family_answer(matcher, text):
 def test_a_status_line_reason_phrase_does_not_outrank_the_code_in_the_body(matcher, paste):
     # "Internal Server Error" here is HTTP's reason phrase, not the gateway's own "Internal server error." message
     assert said(matcher, paste.format(url=URL)) == "ModelArts.XXXX"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("calling our ModelArts service now gives 4118 and says the account is suspended", "ModelArts.4118"),
+        ("after the image update the ModelArts service gives 4302 connection refused on every call", "ModelArts.4302"),
+        (
+            "the MaaS-deployed qwen answers 4207 The free quota has been used up, two weeks into the trial",
+            "ModelArts.4207",
+        ),
+    ],
+)
+def test_a_bare_classic_number_before_its_own_message_is_that_code(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the ModelArts batch wrote 4503 rows and 4207 files last night, all fine",
+        "we moved the ModelArts notebook proxy to port 4503 (was 8080)",
+    ],
+)
+def test_a_bare_four_digit_number_without_its_codes_words_is_a_number(matcher, text):
+    assert said(matcher, text) is None
