@@ -220,7 +220,7 @@ class Matcher:
         if phrase:
             confidence += s.phrase_agrees
             reasons.append(f"'{shorten(phrase, 60)}'")
-        symptom = pick.symptom if pick else None
+        symptom = pick.symptom if pick else _first_symptom(playbook.symptoms, ev)
         if symptom and symptom != str(status) and not (phrase and symptom.lower() in phrase.lower()):
             reasons.append(f"symptom '{shorten(symptom, 60)}'")
         if variant and variant.route is Route.MAAS and ev.route is Route.MAAS:

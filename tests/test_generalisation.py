@@ -783,3 +783,8 @@ def test_a_bare_classic_number_before_its_own_message_is_that_code(matcher, text
 )
 def test_a_bare_four_digit_number_without_its_codes_words_is_a_number(matcher, text):
     assert said(matcher, text) is None
+
+
+def test_a_sign_of_the_codes_own_playbook_beside_it_makes_it_reported(matcher):
+    # nothing says "got" or "returns", but the words after the code are its playbook's own sign
+    assert said(matcher, "video lookup on maas: ModelArts.81108 task vid-88 does not exist") == "ModelArts.81108"
