@@ -165,7 +165,8 @@ _FAILURE = re2.compile(
     r"|not work|n'?t work|broken|denied|invalid|illegal|exceed|too (?:large|big|many|long)|expired|not authori[sz]ed"
     r"|过大|太大|过多|太多|过长|太长|超限|超出|used up|r[au]n out|exhausted|用完|用尽|耗尽"
     r"|unauthori[sz]ed|forbidden|no (?:access|permission)|rate.?limit|throttl|bounce|choke|没有(?:访问)?权限|无权|被拒|限流"
-    r"|complain|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off"
+    r"|complain|\bfiring\b|\balarm\b|\bstuck\b|restart(?:s|ed|ing)|crash|\boom\b|back-?off|\bhang(?:s|ing)?\b|\bhung\b"
+    r"|\b(?:gives?|gave|giving) up\b|タイムアウト|エラー|失敗"
     r"|告警|重启|卡在|一直|部署中|报\s{0,2}[A-Za-z0-9\"'“「]|[跑调连用打访起]不(?:起来|通|上|了|开)|\W?deploying\W{0,2} (?:for|since|long)|sitting in|never (?:becomes|turns|gets|reaches|leaves)|still (?:deploying|starting|pending)"
 )
 _NEGATED = re.compile(r"(?:\bno|\bwithout|\bzero|\b0|没有|无|未)\W{0,2}(?:\w+\W{1,2})?$")

@@ -788,3 +788,14 @@ def test_a_bare_four_digit_number_without_its_codes_words_is_a_number(matcher, t
 def test_a_sign_of_the_codes_own_playbook_beside_it_makes_it_reported(matcher):
     # nothing says "got" or "returns", but the words after the code are its playbook's own sign
     assert said(matcher, "video lookup on maas: ModelArts.81108 task vid-88 does not exist") == "ModelArts.81108"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "calls to the ModelArts service hang, and at about 40s the client gives up; the body stays empty",
+        "ModelArts の在線サービスを呼ぶと40秒ほどでタイムアウトになり、ボディは空です",
+    ],
+)
+def test_a_hang_or_a_japanese_timeout_near_forty_seconds_is_a_time_out(matcher, text):
+    assert said(matcher, text) == "request-timed-out"
