@@ -721,6 +721,7 @@ def test_an_exception_raised_is_reported(matcher):
         ("MaaS chat for the report bot: 403 with 81014 since Monday", "ModelArts.81014"),
         ("81006 again on MaaS this morning for every model", "ModelArts.81006"),
         ("the nightly job → MaaS → 81002, every run since the deploy", "ModelArts.81002"),
+        ('our MaaS summariser is down, the gateway returning "81014" since midnight', "ModelArts.81014"),
     ],
 )
 def test_a_bare_maas_code_after_a_report_a_status_or_an_arrow_is_read(matcher, text, code):
