@@ -547,6 +547,11 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
     )
 
 
+def routine_lines_dropped(text: str) -> str:
+    """``text`` without its routine log lines (INFO, DEBUG, TRACE): a log's errors and the writer's words."""
+    return _QUIET_LOG_LINE.sub("", text) if _QUIET_LOG_LINE.search(text) else text
+
+
 def told(text: str) -> bool:
     """Do the writer's own words (outside quotes) report something happening, say what went wrong, or tell of a
     state that lasts ("stuck in Deploying for 45 minutes", "一直在重启")? Without them a paste asks or tells about

@@ -17,7 +17,7 @@ from http import HTTPStatus
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from bot.extract import CodeHit, Evidence, extract, told
+from bot.extract import CodeHit, Evidence, extract, routine_lines_dropped, told
 from bot.findings import Candidate, Diagnosis
 from bot.knowledge import Entry, KnowledgeBase, quotable
 from bot.message_index import PasteView
@@ -409,10 +409,11 @@ class Matcher:
         s = self.scoring
         if not ev.failed or ev.surface is Surface.MANAGEMENT or ev.foreign or len(ev.text) > s.description_scan:
             return
-        if not told(ev.text):
+        text = routine_lines_dropped(ev.text)  # what a log does every minute describes no failure
+        if not told(text):
             return  # a question or a note about the product, not a failure told
         best: dict[str, tuple[float, Entry]] = {}
-        for hit in self.kb.descriptions.search(ev.text, limit=12):
+        for hit in self.kb.descriptions.search(text, limit=12):
             best.setdefault(hit.payload.playbook.code, (hit.score * self._named(hit.payload.layer, ev), hit.payload))
         ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
         if not ranked:

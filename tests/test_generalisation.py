@@ -800,3 +800,20 @@ def test_a_sign_of_the_codes_own_playbook_beside_it_makes_it_reported(matcher):
 )
 def test_a_hang_or_a_japanese_timeout_near_forty_seconds_is_a_time_out(matcher, text):
     assert said(matcher, text) == "request-timed-out"
+
+
+def test_a_healthy_log_tells_no_failure_in_other_words():
+    # routine lines (INFO, DEBUG) say what a program does every minute; only a log's errors and the writer's own
+    # words are read as a description
+    from bot.extract import routine_lines_dropped, told
+
+    lines = []
+    for minute in range(30):
+        stamp = f"2026-01-05 10:{minute:02d}:07,120"
+        lines.append(f"{stamp} DEBUG retry policy: attempts={minute * 11} backoff=2s, calls keep going")
+        lines.append(f"{stamp} INFO  client - POST /v1/infers/6c1d 200 in 310ms")
+    log = "\n".join(lines)
+    assert told(log), "read whole, the routine lines alone look like a failure told"
+    assert not told(routine_lines_dropped(log))
+    failing = log + "\n2026-01-05 10:31:00,001 ERROR client - every call times out since 10:30"
+    assert told(routine_lines_dropped(failing))

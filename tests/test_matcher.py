@@ -261,6 +261,9 @@ CORPORA = [
     ("described_round29.jsonl", 0.94, 0.04),
     ("described_round30.jsonl", 0.9, 0.03),
     ("clients_round14.jsonl", 0.97, 0.04),
+    ("described_round31.jsonl", 0.95, 0.11),
+    ("described_round32.jsonl", 0.89, 0.14),
+    ("clients_round15.jsonl", 0.98, 0.08),
 ]
 
 
