@@ -131,6 +131,12 @@ _FOREIGN_WORDS = frozenset(
 )  # fmt: skip
 _FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2", "api.openai.com",
                     "openai.azure.com", "x-amzn", "x-amz-", "火山方舟", "volcengine")  # fmt: skip
+_OTHER_PROVIDER = re.compile(
+    r"(?:https?://|host: ?)[\w.-]*\b(?:aliyuncs\.com|azure\.com|openai\.com|amazonaws\.com|googleapis\.com"
+    r"|anthropic\.com|baidubce\.com|volces\.com|tencentcloudapi\.com|bigmodel\.cn|deepseek\.com|moonshot\.cn)\b"
+)
+"""A request to another provider's model or gateway host (DashScope, Azure OpenAI, Bedrock...)."""
+_HUAWEI_HOST = re.compile(r"huaweicloud|modelarts|myhuaweicloud")
 _FOREIGN_URL = re.compile(
     r"https?://(?![\w.-]{0,200}(?:huaweicloud|modelarts|\.apig\.))[\w.-]{1,253}[^\s\"'<>]{0,2000}"
 )
@@ -492,7 +498,10 @@ def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
     words = set(_WORDS.findall(lower))
     own = _FOREIGN_URL.sub(" ", lower)  # "apig" in a GitHub search URL is not about ModelArts
     context = _mentions(own, set(_WORDS.findall(own)), _CONTEXT_WORDS, _CONTEXT_PHRASES)
-    disowned = _NOT_MODELARTS.search(lower) is not None  # "not ModelArts", "we use Cloud.ru, not Huawei"
+    # "not ModelArts", "we use Cloud.ru, not Huawei", or the call goes to another provider's host
+    disowned = _NOT_MODELARTS.search(lower) is not None or (
+        _OTHER_PROVIDER.search(lower) is not None and _HUAWEI_HOST.search(lower) is None
+    )
     context = context and not disowned
     hits = list(_codes(text, maas=_mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES), says=says))
     succeeded = {hit.code for hit in hits if _succeeded(hit)}  # a code seen answering success

@@ -817,3 +817,12 @@ def test_a_healthy_log_tells_no_failure_in_other_words():
     assert not told(routine_lines_dropped(log))
     failing = log + "\n2026-01-05 10:31:00,001 ERROR client - every call times out since 10:30"
     assert told(routine_lines_dropped(failing))
+
+
+def test_a_call_to_another_providers_host_is_not_ours_whatever_its_headers(matcher):
+    paste = (
+        "$ curl -si https://ark.cn-beijing.volces.com/api/v3/chat/completions -H 'X-Auth-Token: abc' -d @q.json\n"
+        "HTTP/1.1 429 Too Many Requests\n"
+        '{"error":{"code":"RateLimitExceeded","message":"slow down"}}'
+    )
+    assert said(matcher, paste) is None
