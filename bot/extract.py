@@ -705,6 +705,8 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], addressed: bool, disowned: 
         said = hit.message.lower() if hit.message else line[line.find(hit.raw.lower()) + len(hit.raw) :]
         if said.strip():
             lower = lower.replace(said, " ")
+            if hit.message:  # the server's own words ("Notebook instance not found.") outweigh a caller's names
+                management += Surface.MANAGEMENT.weight(said)
     prediction = Surface.PREDICTION.weight(lower) + 2 * any(_layer_of(h.code) is Layer.APIG for h in codes)
     if management > prediction:
         return Surface.MANAGEMENT
