@@ -131,6 +131,8 @@ _FOREIGN_WORDS = frozenset(
 )  # fmt: skip
 _FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2", "api.openai.com",
                     "openai.azure.com", "x-amzn", "x-amz-", "火山方舟", "volcengine")  # fmt: skip
+_OTHER_COMPONENT = _FOREIGN_WORDS | {"ldap", "smtp", "s3", "jvm", "cassandra", "rabbitmq", "zookeeper", "consul"}
+"""Systems a log line may come from that are not ModelArts."""
 _OTHER_PROVIDER = re.compile(
     r"(?:https?://|host: ?)[\w.-]*\b(?:aliyuncs\.com|azure\.com|openai\.com|amazonaws\.com|googleapis\.com"
     r"|anthropic\.com|baidubce\.com|volces\.com|tencentcloudapi\.com|bigmodel\.cn|deepseek\.com|moonshot\.cn)\b"
@@ -203,6 +205,10 @@ _HOP_NAMES = {
 (ASCII word edges: a name glued to Chinese text is still a name)."""
 _HOP_WORDS = {Layer.APIG: ("gateway", "apig", "网关"), Layer.DISPATCHER: ("dispatcher", "modelarts itself", "调度")}
 """A word each hop's name has: its pattern is only run over a paste that has one (a plain substring test)."""
+_LOG_STAMP = re.compile(r"(?m)^\W{0,2}\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+LOG_LINES = 10
+"""Timestamped lines from which a paste is a log of many components."""
+LOG_SCAN = 200_000
 _QUIET_LOG_LINE = re2.compile(r"(?im)^\W{0,2}\d{4}-\d\d-\d\d[ t]\d\d:\d\d\S*\s+(?:\S+\s+)?(?:info|debug|trace)\b.*$")
 """A timestamped log line at a routine level: what else the program does, not the error."""
 _MANAGEMENT_ADDRESS = re.compile(r"\bmodelarts\.[a-z]{2}-[a-z]+-\d{1,2}\.myhuaweicloud\.com/v[12]/")
@@ -556,9 +562,34 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
     )
 
 
+def elsewhere(text: str, snippet: str) -> bool:
+    """In a log of many timestamped lines, is every line that holds ``snippet`` (a sign, a status or a message
+    found) another component's line: naming another system (mysql, ldap, an S3 bucket, api.openai.com) and nothing
+    of ModelArts or MaaS?"""
+    lower = text[:LOG_SCAN].lower()
+    if len(_LOG_STAMP.findall(lower)) < LOG_LINES:
+        return False
+    lines = [line for line in lower.split("\n") if snippet in line]
+    return bool(lines) and all(_other_systems_line(line) for line in lines)
+
+
 def routine_lines_dropped(text: str) -> str:
-    """``text`` without its routine log lines (INFO, DEBUG, TRACE): a log's errors and the writer's words."""
-    return _QUIET_LOG_LINE.sub("", text) if _QUIET_LOG_LINE.search(text) else text
+    """``text`` without its routine log lines (INFO, DEBUG, TRACE) and, in a log of many lines, without other
+    systems' lines: a log's own errors and the writer's words."""
+    text = _QUIET_LOG_LINE.sub("", text) if _QUIET_LOG_LINE.search(text) else text
+    if len(_LOG_STAMP.findall(text, 0, LOG_SCAN)) < LOG_LINES:
+        return text
+    return "\n".join(line for line in text.split("\n") if not _other_systems_line(line.lower()))
+
+
+def _other_systems_line(line: str) -> bool:
+    """A timestamped log line naming another system and nothing of ModelArts or MaaS."""
+    words = set(_WORDS.findall(line))
+    return (
+        _LOG_STAMP.match(line) is not None
+        and _mentions(line, words, _OTHER_COMPONENT, _FOREIGN_PHRASES)
+        and not _mentions(line, words, _CONTEXT_WORDS, _CONTEXT_PHRASES)
+    )
 
 
 def told(text: str) -> bool:

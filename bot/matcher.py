@@ -17,7 +17,7 @@ from http import HTTPStatus
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from bot.extract import CodeHit, Evidence, extract, routine_lines_dropped, told
+from bot.extract import CodeHit, Evidence, elsewhere, extract, routine_lines_dropped, told
 from bot.findings import Candidate, Diagnosis
 from bot.knowledge import Entry, KnowledgeBase, quotable
 from bot.message_index import PasteView
@@ -332,6 +332,8 @@ class Matcher:
                 continue  # "Bad request." inside "BadRequestError: ... 400 BAD_REQUEST" is not that error
             if variant and not _on_route(variant, ev, own_words=True):
                 continue
+            if elsewhere(ev.text, hit.message.lower()):
+                continue  # another system's error in a log
             if any(self._explains(c.playbook, hit.message) for c in coded) or any(
                 h.raw.lower() in hit.window for h in ev.codes
             ):
@@ -368,6 +370,10 @@ class Matcher:
                 )
             if sign is None or any(sign in h.line for h in ev.codes) or sign.lower() in windows:
                 continue  # a symptom inside a coded error line is that error's wording, not a second error
+            if not sign.startswith(_TOOK) and elsewhere(
+                ev.text, sign[5:] if sign.startswith("HTTP ") else sign.lower()
+            ):
+                continue  # another system's error in a log ("ldap sync: connection refused")
             status = sign.startswith("HTTP ")
             if status and (int(sign[5:]) in statuses or playbook.hop(variant) in ev.cleared):
                 continue  # the status is that message's, or the paste says that hop did not answer

@@ -829,3 +829,19 @@ def test_a_call_to_another_providers_host_is_not_ours_whatever_its_headers(match
         '{"error":{"code":"RateLimitExceeded","message":"slow down"}}'
     )
     assert said(matcher, paste) is None
+
+
+def test_other_systems_errors_in_a_log_are_not_modelarts_failures(matcher):
+    lines = []
+    for second in range(20):
+        stamp = f"2026-02-03 08:15:{second:02d}"
+        lines.append(f"{stamp} INFO  scorer - POST https://api.modelarts-maas.com/v2/chat/completions 200 in 1.4s")
+        if second % 4 == 0:
+            lines.append(f"{stamp} ERROR rabbitmq: connection refused amqp://mq.internal:5672, retrying")
+        if second % 5 == 0:
+            lines.append(f"{stamp} ERROR mysql: 429 Too Many Requests from the proxy pool, backing off")
+    log = "\n".join(lines)
+    assert said(matcher, log) is None
+    # the same log, with ModelArts's own call failing, is answered
+    failing = log + '\n2026-02-03 08:15:21 ERROR scorer - MaaS call failed: 401 {"error_code":"ModelArts.81003"}'
+    assert said(matcher, failing) == "ModelArts.81003"

@@ -264,6 +264,8 @@ CORPORA = [
     ("described_round31.jsonl", 0.95, 0.11),
     ("described_round32.jsonl", 0.89, 0.14),
     ("clients_round15.jsonl", 0.98, 0.08),
+    ("described_round33.jsonl", 0.96, 0.05),
+    ("clients_round16.jsonl", 0.98, 0.07),
 ]
 
 
