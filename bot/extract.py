@@ -739,6 +739,9 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], addressed: bool, disowned: 
             if hit.message:  # the server's own words ("Notebook instance not found.") outweigh a caller's names
                 management += Surface.MANAGEMENT.weight(said)
     prediction = Surface.PREDICTION.weight(lower) + 2 * any(_layer_of(h.code) is Layer.APIG for h in codes)
+    # APIGW (with a W) is the gateway of Huawei Cloud's own service APIs: a sign of them, unless the paste shows
+    # an inference call ("APIGW.0301 from our infer endpoint")
+    management += 2 * any(h.raw.lower().startswith("apigw") for h in codes)
     if management > prediction:
         return Surface.MANAGEMENT
     return Surface.PREDICTION if prediction else None

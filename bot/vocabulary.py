@@ -160,6 +160,7 @@ _SURFACE_SIGNS = {
         "image build", "save as image", "saving the notebook", "ssh -", "ssh:", "remote-ssh", "permission denied (publickey)",
         "epoch ", "(management)", "management api", "management-api", "管理接口",
         "modelarts training", "autosearch", "auto search", "hyperparameter", "超参",
+        "terraform", "openapi", "hcloud ",
     ),
 }  # fmt: skip
 _API_NAMES = frozenset({"custom endpoint", "custom-endpoint", "customendpoint", "自定义接入点"})

@@ -845,3 +845,19 @@ def test_other_systems_errors_in_a_log_are_not_modelarts_failures(matcher):
     # the same log, with ModelArts's own call failing, is answered
     failing = log + '\n2026-02-03 08:15:21 ERROR scorer - MaaS call failed: 401 {"error_code":"ModelArts.81003"}'
     assert said(matcher, failing) == "ModelArts.81003"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("APIGW.0308 throttling while terraform refreshes our VPC resources", None),
+        (
+            '{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"} from the hcloud CLI',
+            None,
+        ),
+        # people mix the two up: with an inference call in sight it is the prediction gateway's code
+        ("APIGW.0301 on every call to our ModelArts infer endpoint since the token rotation", "APIG.0301"),
+    ],
+)
+def test_apigw_with_a_w_is_huawei_clouds_own_service_apis_unless_an_inference_call_shows(matcher, text, code):
+    assert said(matcher, text) == code
