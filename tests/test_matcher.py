@@ -266,6 +266,8 @@ CORPORA = [
     ("clients_round15.jsonl", 0.98, 0.08),
     ("described_round33.jsonl", 0.96, 0.05),
     ("clients_round16.jsonl", 0.98, 0.07),
+    ("described_round34.jsonl", 0.93, 0.03),
+    ("clients_round17.jsonl", 0.99, 0.03),
 ]
 
 
