@@ -54,7 +54,7 @@ _CODE = re.compile(
     re.IGNORECASE,
 )
 """A code in any written form; ``wrapped`` is the status a wrapper appends (``InferHub.ModelArts.81111.429``)."""
-_BARE_MAAS = re.compile(r"(?<![A-Za-z0-9_.])81[01]\d\d(?![A-Za-z0-9_.])")
+_BARE_MAAS = re.compile(r"(?<![A-Za-z0-9_.])81[01]\d\d(?![A-Za-z0-9_]|\.\w)")
 _BARE_BEFORE = re.compile(
     r"(?i)(?:maas|code|error|errors|returns?|returned|got|gets?|says?|saying|giv(?:es|ing)|throw(?:s|ing)|seeing"
     r"|错误码?|报|返回|(?<![\w.])[45]\d\d(?: with)?|(?<![\d.]\s)(?<![\d.])(?:→|->|=>)|[\"'“]|^|\n)\W{0,3}$"
@@ -62,7 +62,7 @@ _BARE_BEFORE = re.compile(
 """A MaaS gateway code written without its prefix (read only in a paste about MaaS, after words that say a code
 follows: ``MaaS 81010``, ``returns 81111``, ``403 with 81004``, an arrow from a call, in quotes, or opening its line; an arrow
 from another number maps codes, ``4905 -> 81003``)."""
-_BARE_NUMBER = re.compile(r"(?<![A-Za-z0-9_.#/:@$-])[0-9]{4}(?![A-Za-z0-9_.%:/-])")
+_BARE_NUMBER = re.compile(r"(?<![A-Za-z0-9_.#/:@$-])[0-9]{4}(?![A-Za-z0-9_%:/-]|\.\w)")
 """Four digits on their own: a classic code's number when words beside it say that code's message."""
 _OCR_LETTERS = str.maketrans("1i|05", "lllos")
 """What OCR and look-alike letters make of a word: ``AP1G``, ``APIG`` and ``APlG`` all read ``aplg``."""
@@ -393,7 +393,7 @@ _SPOKEN = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|「[^」\n]{1,200}�
 """Quoted text: the words of the error or of a document, not the writer's report."""
 _CLAUSE_END = re.compile(r"[.!;](?=\s)|[。！；\n]")
 _BESIDE_STATUS = re.compile(
-    r"(?:(?<![A-Za-z0-9_.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![A-Za-z0-9_.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?$"
+    r"(?:(?<![A-Za-z0-9_.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![A-Za-z0-9_.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?[\"'“「]?$"
 )
 _LABELLED = re.compile(
     r"(?i)(?:\b(?:error(?:[ _]code)?|response|result|body)(?: is| was)?|错误码?(?:是|为)?|结果|(?<!返)回)\W{0,3}$"

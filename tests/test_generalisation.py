@@ -862,3 +862,16 @@ def test_other_systems_errors_in_a_log_are_not_modelarts_failures(matcher):
 )
 def test_apigw_with_a_w_is_huawei_clouds_own_service_apis_unless_an_inference_call_shows(matcher, text, code):
     assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        # a quote between the arrow and the code
+        ('the OCR service calls → "ModelArts.4503" since the image update this morning', "ModelArts.4503"),
+        # a bare MaaS code that ends its sentence
+        ("maas rejects every call now. code 81002. we rotated the key yesterday", "ModelArts.81002"),
+    ],
+)
+def test_a_code_after_an_arrow_and_a_quote_or_ending_its_sentence_is_read(matcher, text, code):
+    assert said(matcher, text) == code

@@ -268,6 +268,7 @@ CORPORA = [
     ("clients_round16.jsonl", 0.98, 0.07),
     ("described_round34.jsonl", 0.93, 0.03),
     ("clients_round17.jsonl", 0.99, 0.03),
+    ("described_round35.jsonl", 0.93, 0.06),
 ]
 
 
