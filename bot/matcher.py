@@ -310,8 +310,8 @@ class Matcher:
         """Known messages found in the paste, each with the line it was found on."""
         s = self.scoring
         hits = self.kb.messages.find(view, cover=s.index_cover, verify=s.index_verify)
-        # best first; at equal similarity the longer text, and the one that names a variant
-        hits.sort(key=lambda h: (h.score, h.words, h.payload.variant is not None), reverse=True)
+        # best first; at equal similarity the longer text, a playbook's own first message, one that names a variant
+        hits.sort(key=lambda h: (h.score, h.words, _first_message(h), h.payload.variant is not None), reverse=True)
         longer = [
             default_process(h.message) for h in hits if h.words > s.generic_words and h.payload.layer not in ev.cleared
         ]
@@ -533,6 +533,13 @@ def _slow(playbook: Playbook, ev: Evidence) -> str | None:
     low, high = playbook.latency_s
     took = next((d for d in ev.durations if low <= d <= high), None)
     return None if took is None else f"{_TOOK} {took:g} s"
+
+
+def _first_message(hit) -> bool:
+    """Is the text found its playbook's first message, the one the code is known by ("Backend timeout" is APIG.0203's;
+    APIG.0201 lists it among the several texts it answers with)?"""
+    messages = hit.payload.playbook.messages
+    return bool(messages) and default_process(messages[0]) == default_process(hit.message)
 
 
 def _first_symptom(symptoms, ev: Evidence) -> str | None:

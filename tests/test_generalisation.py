@@ -875,3 +875,15 @@ def test_apigw_with_a_w_is_huawei_clouds_own_service_apis_unless_an_inference_ca
 )
 def test_a_code_after_an_arrow_and_a_quote_or_ending_its_sentence_is_read(matcher, text, code):
     assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("long videos on our ModelArts service: the gateway gives 504 'Backend timeout' after a while", "APIG.0203"),
+        ("our ModelArts service behind AppCode auth: 502 'Backend unavailable' from the gateway", "APIG.0202"),
+    ],
+)
+def test_a_message_two_codes_share_goes_to_the_code_known_by_it(matcher, text, code):
+    # APIG.0201 lists these texts among the several it answers with; 0202 and 0203 are known by them
+    assert said(matcher, text) == code
