@@ -56,12 +56,16 @@ _CODE = re.compile(
 """A code in any written form; ``wrapped`` is the status a wrapper appends (``InferHub.ModelArts.81111.429``)."""
 _BARE_MAAS = re.compile(r"(?<![A-Za-z0-9_.])81[01]\d\d(?![A-Za-z0-9_]|\.\w)")
 _BARE_BEFORE = re.compile(
-    r"(?i)(?:maas|code|error|errors|returns?|returned|got|gets?|says?|saying|giv(?:es|ing)|throw(?:s|ing)|seeing"
+    r"(?i)(?:maas|code|error|errors|returns?|returned|got|gets?|says?|said|saying|giv(?:es|ing)|throw(?:s|ing)|seeing"
     r"|错误码?|报|返回|(?<![\w.])[45]\d\d(?: with)?|(?<![\d.]\s)(?<![\d.])(?:→|->|=>)|[\"'“]|^|\n)\W{0,3}$"
 )
 """A MaaS gateway code written without its prefix (read only in a paste about MaaS, after words that say a code
 follows: ``MaaS 81010``, ``returns 81111``, ``403 with 81004``, an arrow from a call, in quotes, or opening its line; an arrow
 from another number maps codes, ``4905 -> 81003``)."""
+_BARE_AFTER = re.compile(
+    r"(?i)\s?(?:from (?:the )?maas\b|[がをはで]?\s?(?:返って|返り|返され|出[まてた]|発生|でした|エラー|と言われ))"
+)
+"""Words after a bare MaaS number that report it: "81013 from MaaS", "81003 が返ってきました", "81003 でした"."""
 _BARE_NUMBER = re.compile(r"(?<![A-Za-z0-9_.#/:@$-])[0-9]{4}(?![A-Za-z0-9_%:/-]|\.\w)")
 """Four digits on their own: a classic code's number when words beside it say that code's message."""
 _OCR_LETTERS = str.maketrans("1i|05", "lllos")
@@ -335,7 +339,7 @@ _REPORTED = re.compile(
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
     r"|for the (?:last|past) \d|since \d"
-    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|返って"
+    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|返って|返り|返され|言われ|呼ぶと|呼んだら|でした"
 )
 """Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
@@ -824,7 +828,13 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
     asked = 0
     for m in _BARE_MAAS.finditer(text):
         code = f"ModelArts.{m.group(0)}"
-        if not (maas and _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start())):
+        if not (
+            maas
+            and (
+                _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start())
+                or _BARE_AFTER.match(text, m.end(), m.end() + 16)
+            )
+        ):
             # "81003 thousand input tokens" is a number, "81108 Task does not exist" a code
             asked += 1
             described = asked <= MAX_BARE_DESCRIBED

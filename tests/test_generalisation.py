@@ -887,3 +887,14 @@ def test_a_code_after_an_arrow_and_a_quote_or_ending_its_sentence_is_read(matche
 def test_a_message_two_codes_share_goes_to_the_code_known_by_it(matcher, text, code):
     # APIG.0201 lists these texts among the several it answers with; 0202 and 0203 are known by them
     assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("MaaS のチャットを呼んだら 81009 が返ってきます。モデル名はコンソールからコピーしました", "ModelArts.81009"),
+        ("maas said 81010 twice and then nothing", "ModelArts.81010"),
+    ],
+)
+def test_a_bare_maas_code_reported_after_it_or_in_japanese_is_read(matcher, text, code):
+    assert said(matcher, text) == code
