@@ -118,7 +118,7 @@ _EXCEPTION = re2.compile(
 _WORDS = re.compile(r"[a-z0-9]+")
 _CONTEXT_WORDS = frozenset({"modelarts", "apig", "huaweicloud", "huaweicloudapis", "infers", "appcode", "erno", "maas"})
 _CONTEXT_PHRASES = (
-    "modelarts", "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "realtime service", "real time service", "words_result",
+    "modelarts", "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "realtime service", "real time service", "real-time svc", "realtime svc", "words_result",
     "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务",
     # ModelArts's own inference base classes (model_service.pytorch_model_service...)
     "model_service.",

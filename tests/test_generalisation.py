@@ -665,7 +665,7 @@ def test_a_bare_number_without_its_codes_words_is_a_number(matcher, text):
     assert said(matcher, text) is None
 
 
-@pytest.mark.parametrize("spelling", ["realtime service", "real time service", "real-time service"])
+@pytest.mark.parametrize("spelling", ["realtime service", "real time service", "real-time service", "real-time svc"])
 def test_the_real_time_service_in_any_spelling_is_modelarts(matcher, spelling):
     text = f"every time we update the {spelling} the container restarts over and over, restart count 20"
     assert said(matcher, text) == "deploy-restart-loop"
