@@ -57,7 +57,7 @@ _CODE = re.compile(
 _BARE_MAAS = re.compile(r"(?<![A-Za-z0-9_.])81[01]\d\d(?![A-Za-z0-9_]|\.\w)")
 _BARE_BEFORE = re.compile(
     r"(?i)(?:maas|code|error|errors|returns?|returned|got|gets?|says?|said|saying|giv(?:es|ing)|throw(?:s|ing)|seeing"
-    r"|错误码?|报|返回|(?<![\w.])[45]\d\d(?: with)?|(?<![\d.]\s)(?<![\d.])(?:→|->|=>)|[\"'“]|^|\n)\W{0,3}$"
+    r"|错误码?|(?:报|返回)的?是|报|返回|(?<![\w.])[45]\d\d(?: with)?|(?<![\d.]\s)(?<![\d.])(?:→|->|=>)|[\"'“]|^|\n)\W{0,3}$"
 )
 """A MaaS gateway code written without its prefix (read only in a paste about MaaS, after words that say a code
 follows: ``MaaS 81010``, ``returns 81111``, ``403 with 81004``, an arrow from a call, in quotes, or opening its line; an arrow

@@ -723,6 +723,7 @@ def test_an_exception_raised_is_reported(matcher):
         ("the nightly job → MaaS → 81002, every run since the deploy", "ModelArts.81002"),
         ('our MaaS summariser is down, the gateway returning "81014" since midnight', "ModelArts.81014"),
         ("MaaS 调用一直返回81009，模型名是从页面上抄的", "ModelArts.81009"),  # no space after Chinese text
+        ("MaaS 返回的是 81014，后面的日志没了", "ModelArts.81014"),
     ],
 )
 def test_a_bare_maas_code_after_a_report_a_status_or_an_arrow_is_read(matcher, text, code):
