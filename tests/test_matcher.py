@@ -259,16 +259,17 @@ CORPORA = [
     ("described_round27.jsonl", 0.95, 0.03),
     ("described_round28.jsonl", 0.96, 0.03),
     ("described_round29.jsonl", 0.95, 0.03),
-    ("described_round30.jsonl", 0.94, 0.02),
+    ("described_round30.jsonl", 0.95, 0.02),
     ("clients_round14.jsonl", 0.99, 0.01),
     ("described_round31.jsonl", 0.96, 0.09),
-    ("described_round32.jsonl", 0.89, 0.08),
+    ("described_round32.jsonl", 0.91, 0.08),
     ("clients_round15.jsonl", 0.98, 0.04),
     ("described_round33.jsonl", 0.96, 0.04),
     ("clients_round16.jsonl", 0.98, 0.05),
     ("described_round34.jsonl", 0.93, 0.03),
     ("clients_round17.jsonl", 0.99, 0.03),
-    ("described_round35.jsonl", 0.93, 0.06),
+    ("described_round35.jsonl", 0.94, 0.06),
+    ("described_round36.jsonl", 0.95, 0.05),
 ]
 
 
