@@ -20,7 +20,7 @@ from rapidfuzz.utils import default_process
 from bot.extract import CodeHit, Evidence, elsewhere, extract, routine_lines_dropped, told
 from bot.findings import Candidate, Diagnosis
 from bot.knowledge import Entry, KnowledgeBase, quotable
-from bot.message_index import PasteView
+from bot.message_index import MessageHit, PasteView
 from bot.message_index import words as informative
 from bot.playbook import Playbook, Variant
 from bot.scoring import DEFAULT, Scoring
@@ -535,7 +535,7 @@ def _slow(playbook: Playbook, ev: Evidence) -> str | None:
     return None if took is None else f"{_TOOK} {took:g} s"
 
 
-def _first_message(hit) -> bool:
+def _first_message(hit: MessageHit[Entry]) -> bool:
     """Is the text found its playbook's first message, the one the code is known by ("Backend timeout" is APIG.0203's;
     APIG.0201 lists it among the several texts it answers with)?"""
     messages = hit.payload.playbook.messages
