@@ -256,7 +256,7 @@ _OPENS_AS_UPDATE = re.compile(
 OPENING = 300
 """Characters of a paste its opening is looked for in."""
 _ARTEFACT = re2.compile(
-    r"(?i)\bPR ?#\d{1,6}|/\*\*|\bpull request\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
+    r"(?i)\bPR ?#\d{1,6}|/\*\*|\bpull request\b|\bmock(?:s|ed|ing)?\b|\bnock\(|\bwiremock\b|\brespx\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
     r"|\b(?:writing|add|added|adding|updated) (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook|panel|dashboard)\b"
     r"|\b(?:got|was|been|is|are|were) merged\b|\bgit (?:log|show|blame)\b"
 )
@@ -266,6 +266,7 @@ _FINE = re2.compile(
     r"|\bnot an incident\b|\bnot seeing (?:it|either|any|them|this|that)\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
+    r"|\b(?:count|errors?|hits|occurrences)\W{0,3}(?:shows?|=|:|is|was|are)\s{0,2}0 (?:for|in|over|since)\b"
     r"|\bchaos test|\bfixed in (?:v\d|version|release|build)|\bclosing\W*$|\b(?:incident|ticket|case|issue) [\w#-]{0,20} ?(?:is |was |has been )?closed\b|(?:→|->) ?closed\b|关单|结单"
 )
 """A paste that says nothing is failing (any more)."""
