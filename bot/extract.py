@@ -218,6 +218,8 @@ _QUIET_LOG_LINE = re2.compile(r"(?im)^\W{0,2}\d{4}-\d\d-\d\d[ t]\d\d:\d\d\S*\s+(
 _MANAGEMENT_ADDRESS = re.compile(r"\bmodelarts\.[a-z]{2}-[a-z]+-\d{1,2}\.myhuaweicloud\.com/v[12]/")
 """The address of the ModelArts management API (training jobs, datasets, notebooks...): predictions go to the
 gateway's and MaaS's addresses."""
+_NOT_INFERENCE = re.compile(r"\bnot (?:an? |the |our )?(?:inference|prediction|model|modelarts)\b")
+"""A paste saying its call was not a model call ("calling the IAM API, not the model")."""
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 _OTHER_SERVICE = re.compile(
     r"(?<![\w-])(?!modelarts|iam\.|swr\.|[\w.-]{0,80}(?:apig|infer|maas))(?P<host>[a-z][a-z-]{1,20})\."
@@ -734,7 +736,7 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], addressed: bool, disowned: 
         return Surface.MANAGEMENT
     if not addressed and (_OTHER_SERVICE.search(_QUIET_LOG_LINE.sub("", lower)) or _MANAGEMENT_ADDRESS.search(lower)):
         return Surface.MANAGEMENT
-    lower = _CJK_GAP.sub("", lower)  # "训练 作业" is 训练作业
+    lower = whole = _CJK_GAP.sub("", lower)  # "训练 作业" is 训练作业
     management = Surface.MANAGEMENT.weight(lower)
     for hit in codes:
         line = hit.line.lower()
@@ -746,7 +748,8 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], addressed: bool, disowned: 
     prediction = Surface.PREDICTION.weight(lower) + 2 * any(_layer_of(h.code) is Layer.APIG for h in codes)
     # APIGW (with a W) is the gateway of Huawei Cloud's own service APIs: a sign of them, unless the paste shows
     # an inference call ("APIGW.0301 from our infer endpoint")
-    management += 2 * any(h.raw.lower().startswith("apigw") for h in codes)
+    if any(h.raw.lower().startswith("apigw") for h in codes):
+        management += 2 + 2 * (_NOT_INFERENCE.search(whole) is not None)  # "..., not the model"
     if management > prediction:
         return Surface.MANAGEMENT
     return Surface.PREDICTION if prediction else None

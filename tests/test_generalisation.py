@@ -853,6 +853,7 @@ def test_other_systems_errors_in_a_log_are_not_modelarts_failures(matcher):
     "text, code",
     [
         ("APIGW.0308 throttling while terraform refreshes our VPC resources", None),
+        ("APIGW.0301 from the IAM API in our user-sync job, not an inference call", None),
         (
             '{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"} from the hcloud CLI',
             None,
