@@ -270,6 +270,7 @@ CORPORA = [
     ("clients_round17.jsonl", 0.99, 0.03),
     ("described_round35.jsonl", 0.94, 0.06),
     ("described_round36.jsonl", 0.95, 0.05),
+    ("described_round37.jsonl", 0.89, 0.03),
 ]
 
 
