@@ -209,7 +209,8 @@ _HOP_NAMES = {
 (ASCII word edges: a name glued to Chinese text is still a name)."""
 _HOP_WORDS = {Layer.APIG: ("gateway", "apig", "网关"), Layer.DISPATCHER: ("dispatcher", "modelarts itself", "调度")}
 """A word each hop's name has: its pattern is only run over a paste that has one (a plain substring test)."""
-_LOG_STAMP = re.compile(r"(?m)^\W{0,2}\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+LOG_STAMP = re.compile(r"(?m)^\W{0,2}\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+"""A timestamped log line's start."""
 LOG_LINES = 10
 """Timestamped lines from which a paste is a log of many components."""
 LOG_SCAN = 200_000
@@ -569,22 +570,31 @@ def _says_failed(lower: str, alerts: list[tuple[int, bool]]) -> bool:
     )
 
 
-def elsewhere(text: str, snippet: str) -> bool:
-    """In a log of many timestamped lines, is every line that holds ``snippet`` (a sign, a status or a message
-    found) another component's line: naming another system (mysql, ldap, an S3 bucket, api.openai.com) and nothing
-    of ModelArts or MaaS?"""
-    lower = text[:LOG_SCAN].lower()
-    if len(_LOG_STAMP.findall(lower)) < LOG_LINES:
-        return False
-    lines = [line for line in lower.split("\n") if snippet in line]
-    return bool(lines) and all(_other_systems_line(line) for line in lines)
+@dataclass(frozen=True)
+class OtherSystems:
+    """A log of many timestamped lines, lower-cased, whole and without the lines of other systems (mysql, ldap, an
+    S3 bucket, api.openai.com: naming one and nothing of ModelArts or MaaS). Empty for any other paste."""
+
+    whole: str = ""
+    own: str = ""
+
+    @classmethod
+    def of(cls, text: str) -> OtherSystems:
+        lower = text[:LOG_SCAN].lower()
+        if len(LOG_STAMP.findall(lower)) < LOG_LINES:
+            return cls()
+        return cls(lower, "\n".join(line for line in lower.split("\n") if not _other_systems_line(line)))
+
+    def hold(self, snippet: str) -> bool:
+        """Is every line that holds ``snippet`` (a sign, a status or a message found) another system's line?"""
+        return "\n" not in snippet and snippet in self.whole and snippet not in self.own
 
 
 def routine_lines_dropped(text: str) -> str:
     """``text`` without its routine log lines (INFO, DEBUG, TRACE) and, in a log of many lines, without other
     systems' lines: a log's own errors and the writer's words."""
     text = _QUIET_LOG_LINE.sub("", text) if _QUIET_LOG_LINE.search(text) else text
-    if len(_LOG_STAMP.findall(text, 0, LOG_SCAN)) < LOG_LINES:
+    if len(LOG_STAMP.findall(text, 0, LOG_SCAN)) < LOG_LINES:
         return text
     return "\n".join(line for line in text.split("\n") if not _other_systems_line(line.lower()))
 
@@ -593,7 +603,7 @@ def _other_systems_line(line: str) -> bool:
     """A timestamped log line naming another system and nothing of ModelArts or MaaS."""
     words = set(_WORDS.findall(line))
     return (
-        _LOG_STAMP.match(line) is not None
+        LOG_STAMP.match(line) is not None
         and _mentions(line, words, _OTHER_COMPONENT, _FOREIGN_PHRASES)
         and not _mentions(line, words, _CONTEXT_WORDS, _CONTEXT_PHRASES)
     )
@@ -830,20 +840,25 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
         taken.add(m.end("num"))
         yield _hit(text, m.start(), m.group(0), code, strict, m.group("wrapped"), alerts)
     asked = 0
+
+    def said(code: str, clause: str) -> bool:
+        """``says``, within the paste's budget of checks; a number no playbook has costs none."""
+        nonlocal asked
+        if says is None or asked >= MAX_BARE_ASKED:
+            return False
+        answer = says(code, clause, asked < MAX_BARE_DESCRIBED)
+        asked += answer is not None
+        return bool(answer)
+
     for m in _BARE_MAAS.finditer(text):
         code = f"ModelArts.{m.group(0)}"
-        if not (
-            maas
-            and (
-                _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start())
-                or _BARE_AFTER.match(text, m.end(), m.end() + 16)
-            )
-        ):
-            # "81003 thousand input tokens" is a number, "81108 Task does not exist" a code
-            asked += 1
-            described = asked <= MAX_BARE_DESCRIBED
-            if says is None or asked > MAX_BARE_ASKED or not says(code, _clause(text, m.start(), m.end()), described):
-                continue
+        introduced = maas and (
+            _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start())
+            or _BARE_AFTER.match(text, m.end(), m.end() + 16)
+        )
+        # "81003 thousand input tokens" is a number, "81108 Task does not exist" a code
+        if not introduced and not said(code, _clause(text, m.start(), m.end())):
+            continue
         if found >= MAX_CODE_HITS:
             return
         found += 1
@@ -855,12 +870,9 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
         if m.end() in taken:
             continue
         clause = _clause(text, m.start(), m.end())
-        meant = []
-        for code in (f"{family}.{m.group(0)}" for family in ("ModelArts", "APIG", "MR")):
-            told_so = says(code, clause, asked < MAX_BARE_DESCRIBED)
-            asked += told_so is not None  # only a number that is some playbook's code costs a check
-            if told_so:
-                meant.append(code)
+        meant = [
+            code for code in (f"{family}.{m.group(0)}" for family in ("ModelArts", "APIG", "MR")) if said(code, clause)
+        ]
         if len(meant) == 1:
             found += 1
             yield _hit(text, m.start(), m.group(0), meant[0], False, None, alerts)

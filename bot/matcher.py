@@ -17,7 +17,7 @@ from http import HTTPStatus
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from bot.extract import CodeHit, Evidence, elsewhere, extract, routine_lines_dropped, told
+from bot.extract import LOG_STAMP, CodeHit, Evidence, OtherSystems, extract, routine_lines_dropped, told
 from bot.findings import Candidate, Diagnosis
 from bot.knowledge import Entry, KnowledgeBase, quotable
 from bot.message_index import MessageHit, PasteView
@@ -74,7 +74,6 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase, scoring: Scoring = DEFAULT):
         self.kb = kb
         self.scoring = scoring
-        self._last_described: tuple[str | None, Playbook | None, float] = (None, None, 0.0)
 
     def diagnose(self, paste: str | bytes, assume_context: bool = False) -> Diagnosis:
         """Diagnose a paste; ``assume_context`` when the caller knows it is about ModelArts (a probe's answer)."""
@@ -85,12 +84,12 @@ class Matcher:
         found: dict[str, Candidate] = {}
         for candidate in self._by_code(ev):
             _keep(found, candidate)
-        view = PasteView(ev.text)
+        view, others = PasteView(ev.text), OtherSystems.of(ev.text)
         coded = list(found.values())
-        said: list[tuple[Candidate, str]] = list(self._by_message(ev, view, coded))
+        said: list[tuple[Candidate, str]] = list(self._by_message(ev, view, coded, others))
         for candidate, _ in said:
             _keep(found, candidate, only_new=True)
-        for candidate in self._by_symptom(ev, coded, said):
+        for candidate in self._by_symptom(ev, coded, said, others):
             _keep(found, candidate, only_new=True)
         if not any(c.confidence >= self.scoring.answer_threshold for c in found.values()):
             for candidate in self._by_description(ev):
@@ -156,18 +155,8 @@ class Matcher:
             return True
         if not described:
             return False
-        best, score = self._best_described(words.replace(code.rpartition(".")[2], " "))
-        return best is playbook and score >= self.scoring.bare_described
-
-    def _best_described(self, words: str) -> tuple[Playbook | None, float]:
-        """The playbook ``words`` describe best, and its score; the last answer is kept, as the same words are asked
-        about once per family a bare number may belong to."""
-        last = self._last_described  # one read: threads share the matcher
-        if last[0] != words:
-            hits = self.kb.descriptions.search(words, limit=1)
-            last = (words, hits[0].payload.playbook if hits else None, hits[0].score if hits else 0.0)
-            self._last_described = last
-        return last[1], last[2]
+        best = self.kb.descriptions.search(words.replace(code.rpartition(".")[2], " "), limit=1)
+        return bool(best) and best[0].payload.playbook is playbook and best[0].score >= self.scoring.bare_described
 
     def _the_one_said(self, playbooks: list[Playbook], hits: list[CodeHit]) -> Playbook | None:
         """The only one of ``playbooks`` whose own message (or a variant's) stands beside the code, else None."""
@@ -306,7 +295,7 @@ class Matcher:
 
     # -- messages and symptoms ----------------------------------------------------------------
 
-    def _by_message(self, ev: Evidence, view: PasteView, coded: list[Candidate]):
+    def _by_message(self, ev: Evidence, view: PasteView, coded: list[Candidate], others: OtherSystems):
         """Known messages found in the paste, each with the line it was found on."""
         s = self.scoring
         hits = self.kb.messages.find(view, cover=s.index_cover, verify=s.index_verify)
@@ -332,7 +321,7 @@ class Matcher:
                 continue  # "Bad request." inside "BadRequestError: ... 400 BAD_REQUEST" is not that error
             if variant and not _on_route(variant, ev, own_words=True):
                 continue
-            if elsewhere(ev.text, hit.message.lower()):
+            if others.hold(hit.message.lower()):
                 continue  # another system's error in a log
             if any(self._explains(c.playbook, hit.message) for c in coded) or any(
                 h.raw.lower() in hit.window for h in ev.codes
@@ -347,7 +336,9 @@ class Matcher:
             why = f"message '{shorten(hit.message, 60)}' (similarity {hit.score:.0f}%)"
             yield Candidate(playbook, variant, None, round(confidence, 2), why), hit.window
 
-    def _by_symptom(self, ev: Evidence, coded: list[Candidate], said: list[tuple[Candidate, str]]):
+    def _by_symptom(
+        self, ev: Evidence, coded: list[Candidate], said: list[tuple[Candidate, str]], others: OtherSystems
+    ):
         """Signs of code-less playbooks; a sign that is part of a known message found, or a status that message's
         error answers with, belongs to that message and is no second error."""
         if not ev.context or any(h.strict and not h.resolved for h in ev.codes):
@@ -370,9 +361,7 @@ class Matcher:
                 )
             if sign is None or any(sign in h.line for h in ev.codes) or sign.lower() in windows:
                 continue  # a symptom inside a coded error line is that error's wording, not a second error
-            if not sign.startswith(_TOOK) and elsewhere(
-                ev.text, sign[5:] if sign.startswith("HTTP ") else sign.lower()
-            ):
+            if not sign.startswith(_TOOK) and others.hold(sign[5:] if sign.startswith("HTTP ") else sign.lower()):
                 continue  # another system's error in a log ("ldap sync: connection refused")
             status = sign.startswith("HTTP ")
             if status and (int(sign[5:]) in statuses or playbook.hop(variant) in ev.cleared):
@@ -428,7 +417,7 @@ class Matcher:
         kin = self.kb.kin(entry.playbook.code)  # related playbooks share a story: they do not compete
         runner_up = next((other for other, e in ranked[1:] if e.playbook.code not in kin), 0.0)
         if not ev.context:
-            own = entry.layer in _OWN_MACHINERY and not _LOG_LINE.search(ev.text)
+            own = entry.layer in _OWN_MACHINERY and not LOG_STAMP.search(ev.text)
             if not (own and score >= s.description_own_min and score >= s.description_own_ratio * runner_up):
                 return
         clear = score >= s.description_min and score >= s.description_ratio * runner_up
@@ -499,7 +488,6 @@ class Matcher:
         return any(fuzz.ratio(default_process(m), target) >= self.scoring.explains_ratio for m in texts)
 
 
-_LOG_LINE = re.compile(r"(?m)^\W{0,2}\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
 """A timestamped log line: a paste that has one is a log from somewhere, not a description in someone's words."""
 _OWN_MACHINERY = (Layer.DISPATCHER, Layer.MODEL)
 """Hops whose playbooks speak of ModelArts's own machinery (dispatcher, model import, custom images, batch
