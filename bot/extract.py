@@ -142,7 +142,7 @@ _OTHER_PROVIDER = re.compile(
     r"|anthropic\.com|baidubce\.com|volces\.com|tencentcloudapi\.com|bigmodel\.cn|deepseek\.com|moonshot\.cn)\b"
 )
 """A request to another provider's model or gateway host (DashScope, Azure OpenAI, Bedrock...)."""
-_HUAWEI_HOST = re.compile(r"huaweicloud|modelarts|myhuaweicloud")
+_HUAWEI_HOST = re.compile(r"huaweicloud|modelarts")
 _FOREIGN_URL = re.compile(
     r"https?://(?![\w.-]{0,200}(?:huaweicloud|modelarts|\.apig\.))[\w.-]{1,253}[^\s\"'<>]{0,2000}"
 )

@@ -17,6 +17,7 @@ from http import HTTPStatus
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+from bot.description_index import DescriptionHit
 from bot.extract import LOG_STAMP, CodeHit, Evidence, OtherSystems, extract, routine_lines_dropped, told
 from bot.findings import Candidate, Diagnosis
 from bot.knowledge import Entry, KnowledgeBase, quotable
@@ -346,6 +347,7 @@ class Matcher:
         strong = [(c, window) for c, window in said if c.confidence >= self.scoring.symptom]  # clearly that message
         windows = " ".join(window for _, window in strong)
         statuses = {s for candidate, _ in strong for s in candidate.playbook.http_status}
+        described: list[DescriptionHit[Entry]] | None = None  # searched once, for the first bare status
         for playbook in self.kb.with_symptoms:
             variant, sign = None, _sign(playbook, ev) or _slow(playbook, ev)
             if sign and sign.startswith("HTTP ") and playbook.layer.route not in (None, ev.route):
@@ -369,7 +371,9 @@ class Matcher:
             s = self.scoring
             signed = playbook
             if status:
-                playbook, variant = self._described_with(int(sign[5:]), playbook, variant, ev)
+                if described is None:
+                    described = self.kb.descriptions.search(ev.text, limit=12)
+                playbook, variant = self._described_with(int(sign[5:]), playbook, variant, ev, described)
             weak = status or sign.startswith(_TOOK)  # a bare status or a duration: the weakest signs
             confidence = s.status_sign if weak else s.symptom + s.specificity * min(len(sign), 60) / 60
             confidence *= s.secondary if coded else 1.0
@@ -378,13 +382,21 @@ class Matcher:
                 why += " + described as this cause of that status"
             yield Candidate(playbook, variant, None, round(confidence, 2), why)
 
-    def _described_with(self, status: int, playbook: Playbook, variant: Variant | None, ev: Evidence):
-        """For a bare status, the playbook of that status the paste describes clearly better than the one whose
-        sign it is (a 429 "about tokens per minute" on MaaS), else the sign's own playbook."""
+    def _described_with(
+        self,
+        status: int,
+        playbook: Playbook,
+        variant: Variant | None,
+        ev: Evidence,
+        described: list[DescriptionHit[Entry]],
+    ) -> tuple[Playbook, Variant | None]:
+        """For a bare status, the playbook of that status the paste describes clearly better (``described``: the
+        paste's best descriptions) than the one whose sign it is (a 429 "about tokens per minute" on MaaS), else
+        the sign's own playbook."""
         s = self.scoring
         scores: dict[str, float] = {}
         best = None
-        for hit in self.kb.descriptions.search(ev.text, limit=12):
+        for hit in described:
             other = hit.payload.playbook
             scores.setdefault(other.code, hit.score)
             if best is None and status in other.http_status and other.layer.route in (None, ev.route):
