@@ -220,6 +220,8 @@ class _Where:
 _PLACEHOLDER = re2.compile(r"\bXXX\b|\{\w*\}|%s|<\w+>|`[^`\s]{1,80}`")
 """Where a documented message has a name the server fills in: ``No Module named XXX``, ``{xxx}``, ``%s``, or an
 example name in backticks (``The model `qwen3-32b` does not exist.``)."""
+_A_NAME = r"[\"'`]?[\w./:-]{1,80}[\"'`]?"
+"""What a placeholder stands for: one name, quoted or not."""
 
 
 def _named_by_placeholder(message: str) -> Symptom:
@@ -232,9 +234,6 @@ def _named_by_placeholder(message: str) -> Symptom:
             pieces.append(re2.escape(part.strip()))
     source = r"\s*".join(pieces)
     return Symptom(source, re2.compile(source, SYMPTOM_OPTIONS))
-
-
-_A_NAME = r"[\"'`]?[\w./:-]{1,80}[\"'`]?"
 
 
 def _variants(doc: dict, where: _Where) -> tuple[Variant, ...]:

@@ -78,8 +78,8 @@ class Scoring:
     """A bare status points to the playbook of that status the paste describes this many times better than the
     sign's own playbook ("429 about tokens per minute")."""
     bare_described: float = 11.0
-    """BM25 score the words beside a bare 81xxx number (the number itself left out) must give its own playbook, as
-    the best-described one, to read the number as that code ("被拦了 81011 内容审核")."""
+    """BM25 score the words beside a bare number (the number itself left out) must give that code's playbook, as the
+    best-described one, to read the number as that code ("被拦了 81011 内容审核")."""
     description_scan: int = 20_000
     """Longer pastes are logs, not descriptions: not read this way."""
 
