@@ -66,6 +66,19 @@ _BARE_AFTER = re.compile(
     r"(?i)\s?(?:from (?:the )?maas\b|[がをはで]?\s?(?:返って|返り|返され|出[まてた]|発生|でした|エラー|と言われ))"
 )
 """Words after a bare MaaS number that report it: "81013 from MaaS", "81003 が返ってきました", "81003 でした"."""
+_BARE_COUNTED = re.compile(
+    r"(?i)\s?(?:[.,]\d|[kmw万千百亿元円%]|(?:st|nd|rd|th)\b|\s?(?:thousand|million|tokens?(?! per minute)|requests?|calls?"
+    r"|docs?|documents?|rows?|messages?|samples?|visitors?|points?|users?|records?|items?|pages?|lines?|bytes?|ms\b"
+    r"|times?|次|个|條|条|人|件|字|行|篇|张|名|号|円|元|位))"
+)
+"""What makes a bare number a quantity, not a code: a unit or a counted noun after it ("81003 tokens", "81101 次")."""
+_BARE_NAMED = re.compile(
+    r"(?i)(?:#|\b(?:no|nr|number|order|orders|ticket|tickets|pr|build|invoice|id|issue|jira|employee|room|version|v"
+    r"|release|job|batch|run|case|contract|po|sku|port|pid|ext|scored?|hit|did|served|processed|had|lag|of)\b\.?"
+    r"|\d\s?(?:->|→|=>)|工号|第|订单|合同|单号|编号|チケット|注文)\W{0,2}$"
+)
+"""What makes a bare number an identifier or a tally, not a code: "order 81003", "PR #81015", "工号 81003",
+"we served 81101", "scored 81101"; or the far side of a mapping, "4905 -> 81003"."""
 _BARE_NUMBER = re.compile(r"(?<![A-Za-z0-9_.#/:@$-])[0-9]{4}(?![A-Za-z0-9_%:/-]|\.\w)")
 """Four digits on their own: a classic code's number when words beside it say that code's message."""
 _OCR_LETTERS = str.maketrans("1i|05", "lllos")
@@ -259,7 +272,7 @@ _OPENS_AS_UPDATE = re.compile(
 OPENING = 300
 """Characters of a paste its opening is looked for in."""
 _ARTEFACT = re2.compile(
-    r"(?i)\bPR ?#\d{1,6}|/\*\*|\bpull request\b|\bmock(?:s|ed|ing)?\b|\bnock\(|\bwiremock\b|\brespx\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
+    r"(?i)\bPR ?#\d{1,6}|/\*\*|\bTODO\b|\balert (?:rule|definition)s?\b|\bpull request\b|\bmock(?:s|ed|ing)?\b|\bnock\(|\bwiremock\b|\brespx\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
     r"|\b(?:writing|add|added|adding|updated) (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook|panel|dashboard)\b"
     r"|\b(?:got|was|been|is|are|were) merged\b|\bgit (?:log|show|blame)\b"
 )
@@ -269,18 +282,21 @@ _FINE = re2.compile(
     r"|\bnot an incident\b|\bnot seeing (?:it|either|any|them|this|that)\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
-    r"|\b(?:count|errors?|hits|occurrences)\W{0,3}(?:shows?|=|:|is|was|are)\s{0,2}0 (?:for|in|over|since)\b"
-    r"|\bchaos test|\bfixed in (?:v\d|version|release|build)|\bclosing\W*$|\b(?:incident|ticket|case|issue) [\w#-]{0,20} ?(?:is |was |has been )?closed\b|(?:→|->) ?closed\b|关单|结单"
+    r"|\b(?:count|errors?|hits|occurrences)\W{0,3}(?:shows?|=|:|is|was|are)\s{0,2}0 (?:for|in|over|since)\b|\bshows? (?:0|zero|none) (?:for|in|over|since)\b"
+    r"|无新增(?:告警|报错|错误)"
+    r"|\bchaos test|\bsynthetic (?:tests?|probes?|checks?)\b|\ball (?:resolved|fixed)\b|\bnot firing\b|\bthe fix (?:held|holds)\b"
+    r"|\bfixed in (?:v\d|version|release|build)|\bclosing\W*$|\b(?:incident|ticket|case|issue)\b(?:[^.\n?]|\.\w){0,100}?\b(?:(?:is|was|has been|got) )?closed\b|(?:→|->) ?closed\b|关单|结单"
 )
 """A paste that says nothing is failing (any more)."""
 _UNASKED = re2.compile(
     r"(?i)\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
     r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|no (?:issues?|problems?"
     r"|errors?) yet|reading the docs|design (?:doc|question)|ahead of (?:the |our )?launch|sizing for"
-    r"|(?:what'?s|what is) the difference between)\b"
-    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前"
+    r"|(?:what'?s|what is) the (?:\w+ )?difference between|hypothetical(?:ly)?|tabletop|what if|poll|(?:get|gets|be|is|are) (?:billed|charged))\b"
+    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前|假如|假设|演练|计费吗|扣费吗"
 )
-"""A question asked before anything ran ("sizing for a launch", "还没开始压测")."""
+"""A question asked before anything ran ("sizing for a launch", "还没开始压测"), or about a case supposed
+("hypothetically, ...?", "a tabletop exercise", "does a failed call get billed?")."""
 _PLANNED = re2.compile(
     r"(?i)\bnext (?:week|sprint|month|quarter)\b|\bwe(?:'ll| will) (?:load[ -]?test|migrate)\b|下周|下个月|计划"
 )
@@ -334,16 +350,18 @@ _RECOVERED = re2.compile(
 that succeeded is not enough: people still ask why the first call failed.)"""
 _REPORTED = re.compile(
     r"(?i)\b(?:gets?|got|getting|gotten|receiv(?:e|es|ed|ing)|see|sees|seeing|saw|seen|hit|hits|hitting|shows?|showed|shown"
-    r"|showing|says|said|reads|displays?|pops? up|popped up|returns?|returned|returning|throws?|threw|thrown|throwing|rais(?:es|ed|ing) (?:an?|the) "
+    r"|showing|says?|said|reads|displays?|pops? up|popped up|returns?|returned|returning|throws?|threw|thrown|throwing|rais(?:es|ed|ing) (?:an?|the) "
     r"|gives?|gave|giving|repl(?:y|ies|ied)|respon(?:d|ds|ded)|response ?:|answer(?:s|ed)|sends?|sent|comes? back|came back"
     r"|fail(?:s|ed|ing)?|die[sd]?|dying|broke|breaks|crash(?:es|ed)?|reject(?:s|ed)?|refus(?:es|ed)|denie[sd]"
     r"|blocked|throttl(?:es|ed)|hangs?|hung|errors? out|erroring|again|still|today|tonight"
     r"|this (?:morning|afternoon|evening)|every (?:call|request|time)|keeps?(?!-)|kept|always|intermittent(?:ly)?"
+    r"|when(?:ever)?|during|overnight|since (?:mon|tues|wednes|thurs|fri|satur|sun)day|at \d{1,2}(?::\d\d)? ?(?:am|pm)"
+    r"|outage|errors? with|on (?:every|each|all|most|some|a few|many)"
     r"|sometimes|suddenly|started|first time|anyone|any idea|why|(?<!-)call(?:s|ed|ing)?(?!-)|firing|triggered"
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
     r"|for the (?:last|past) \d|since \d"
-    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|返って|返り|返され|言われ|呼ぶと|呼んだら|でした"
+    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|頻発|多発|频繁|频发|返って|返り|返され|言われ|呼ぶと|呼んだら|でした"
 )
 """Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
@@ -384,7 +402,7 @@ CLAUSE = 80
 _REFERS = re2.compile(
     r"(?i)\b(?:playbooks?|runbooks?|wiki|readme|heading|anchor|glossary|meanings?|spreadsheet|translat(?:e|ed|ing)|translations? (?:of|for)"
     r"|the (?:[\w-]+ )?bot|faq|slides?|workshop|quiz|interview|regex|parser|mock(?:s|ed)?|fixtures?|unit tests?"
-    r"|docs? (?:says?|page for)|(?:this|that|the same) format)\b"
+    r"|docs? (?:says?|page for)|(?:this|that|the same) format)"
     r"|文档\S{0,3}写|手册|用例|这种格式|翻译|文案|培训|整理"
 )
 """Words that make a code the topic of a document, a tool or a figure rather than an error someone got."""
@@ -404,7 +422,7 @@ _BESIDE_STATUS = re.compile(
     r"(?:(?<![A-Za-z0-9_.])[45]\d\ds?\W{1,3}(?:\w+ )?|(?<![A-Za-z0-9_.])\d{1,3}(?:\.\d+)?% ?|->|→|=>) ?[\"'“「]?$"
 )
 _LABELLED = re.compile(
-    r"(?i)(?:\b(?:error(?:[ _]code)?|response|result|body)(?: is| was)?|错误码?(?:是|为)?|结果|(?<!返)回)\W{0,3}$"
+    r"(?i)(?:\b(?:error(?:[ _]code)?|response|result|body)(?: is| was)?|\bcode on \w+:|错误码?(?:是|为)?|结果|(?<!返)回)\W{0,3}$"
 )
 """A code named as the error or the result ("error CF2.E00003", "error code is ModelArts.4104", "response
 ModelArts.4905", "body ModelArts.4104", "错误码 APIG.0308", "结果 APIG.0101", "MaaS 回 ModelArts.81002")."""
@@ -855,6 +873,10 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
         introduced = maas and (
             _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start())
             or _BARE_AFTER.match(text, m.end(), m.end() + 16)
+            or not (
+                _BARE_COUNTED.match(text, m.end(), m.end() + 16)
+                or _BARE_NAMED.search(text, max(0, m.start() - 16), m.start())
+            )
         )
         # "81003 thousand input tokens" is a number, "81108 Task does not exist" a code
         if not introduced and not said(code, _clause(text, m.start(), m.end())):

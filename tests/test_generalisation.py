@@ -911,3 +911,55 @@ def test_a_bare_maas_code_reported_after_it_or_in_japanese_is_read(matcher, text
 )
 def test_a_mock_or_a_zero_count_is_not_a_failure(matcher, text):
     assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("incident update: maas deepseek calls failing with 81010 since 09:12, failed over to qwen", "ModelArts.81010"),
+        ("maas glm-5: 81006 since Monday", "ModelArts.81006"),
+        ("one more for the maas pile: 81116 at 9am", "ModelArts.81116"),
+    ],
+)
+def test_a_bare_maas_number_is_a_code_unless_it_counts_or_names_something(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MaaS usage this month: 81003 thousand input tokens on deepseek, way over budget",
+        "we served 81101 requests through maas yesterday, new record",
+        "maas migration appendix updated: 4905 -> 81003 in the code mapping",
+        "the maas order 81101 shipped, tracking attached",
+    ],
+)
+def test_a_bare_maas_number_that_counts_names_or_maps_is_not_a_code(matcher, text):
+    assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("modelarts inference 2.0 llm service, CF2.E00003 when max_tokens=16000", "CF2.E00003"),
+        ("リアルタイムサービスの推論で ModelArts.4503 のタイムアウトが頻発しています", "ModelArts.4503"),
+        ("account suspended? predictions say ModelArts.4118", "ModelArts.4118"),
+    ],
+)
+def test_a_code_told_with_its_circumstance_is_reported(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hypothetically, if the account goes into arrears, do MaaS calls fail with ModelArts.81006 right away?",
+        "Cost question: does a failed MaaS call with ModelArts.81001 get billed?",
+        "日报：MaaS 调用量 120万次，主要是 ModelArts.81101，已经加了限流，今天无新增告警",
+        "the incident from Tuesday (ModelArts.4700 during platform upgrade) is closed",
+        "// TODO handle ModelArts.4905 when the MaaS key is missing",
+        "grafana alert definition draft: fire when count of APIG.0301 > 50 in 10m (not firing, just setting it up)",
+    ],
+)
+def test_a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure(matcher, text):
+    assert said(matcher, text) is None
