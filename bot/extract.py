@@ -57,7 +57,7 @@ _CODE = re.compile(
 _BARE_MAAS = re.compile(r"(?<![A-Za-z0-9_.])81[01]\d\d(?![A-Za-z0-9_]|\.\w)")
 _BARE_BEFORE = re.compile(
     r"(?i)(?:maas|code|error|errors|returns?|returned|got|gets?|says?|said|saying|giv(?:es|ing)|throw(?:s|ing)|seeing"
-    r"|错误码?|(?:报|返回)的?是|报|返回|(?<![\w.])[45]\d\d(?: with)?|(?<![\d.]\s)(?<![\d.])(?:→|->|=>)|[\"'“]|^|\n)\W{0,3}$"
+    r"|错误码?|(?:报|返回)的?是|报|返回|(?<![\w.])[45]\d\d(?: with| ?->| ?→)?|(?<![\d.]\s)(?<![\d.])(?:→|->|=>)|[\"'“]|^|\n)\W{0,3}$"
 )
 """A MaaS gateway code written without its prefix (read only in a paste about MaaS, after words that say a code
 follows: ``MaaS 81010``, ``returns 81111``, ``403 with 81004``, an arrow from a call, in quotes, or opening its line; an arrow
@@ -75,7 +75,7 @@ _BARE_COUNTED = re.compile(
 _BARE_NAMED = re.compile(
     r"(?i)(?:#|\b(?:no|nr|number|order|orders|ticket|tickets|pr|build|invoice|id|issue|jira|employee|room|version|v"
     r"|release|job|batch|run|case|contract|po|sku|port|pid|ext|scored?|hit|did|served|processed|had|lag|of)\b\.?"
-    r"|\d\s?(?:->|→|=>)|工号|第|订单|合同|单号|编号|チケット|注文)\W{0,2}$"
+    r"|\d{4}\s?(?:->|→|=>)|工号|第|订单|合同|单号|编号|チケット|注文)\W{0,2}$"
 )
 """What makes a bare number an identifier or a tally, not a code: "order 81003", "PR #81015", "工号 81003",
 "we served 81101", "scored 81101"; or the far side of a mapping, "4905 -> 81003"."""
@@ -163,13 +163,18 @@ _FOREIGN_URL = re.compile(
 _NOT_MODELARTS = re2.compile(
     r"\(not modelarts\)|\bnot (?:on |from |in |a |via |through )?(?:modelarts|maas|huawei)(?:[^\w.]|\.(?:\D|$)|$)"
     r"|nothing to do with modelarts"
-    r"|no modelarts involved|没用华为云|没有用华为云|(?:^|[^是])不是华为云|\bcloud\.ru\b|\bsbercloud\b"
+    r"|no modelarts involved|没用华为云|没有用华为云|[和跟与]\s?(?:华为云|modelarts|maas)\s?(?:无关|没关系|没有关系)|纯本地|(?:^|[^是])不是华为云|\bcloud\.ru\b|\bsbercloud\b"
     r"|不是\s?modelarts(?:[^\w.]|\.(?:\D|$)|$)"
 )
 """A paste that says it is not about ModelArts is not made about it by naming it ("not ModelArts.4206" denies a code,
 not ModelArts)."""
 _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
 _MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")
+_LLM_CALL_WORDS = frozenset(
+    {"completions", "bearer", "apikey", "deepseek", "qwen", "qwen3", "kimi", "glm", "llm", "rpm", "tpm"}
+)
+_LLM_CALL_PHRASES = ("api key", "api-key", "tokens per minute", "大模型")
+"""Signs of a call to an LLM (the endpoint, the key, a model MaaS serves): with them a bare 81xxx reads as MaaS's."""
 _CLASSIC_WORDS = frozenset({"erno", "appcode", "infers"})
 _CLASSIC_PHRASES = ("x-auth-token", "x-apig-appcode", "customize_service", "words_result", ".apig.", "inference 2.0",
                     "inference-2.0", "推理2.0", "推理 2.0", "新版推理")  # fmt: skip
@@ -272,7 +277,7 @@ _OPENS_AS_UPDATE = re.compile(
 OPENING = 300
 """Characters of a paste its opening is looked for in."""
 _ARTEFACT = re2.compile(
-    r"(?i)\bPR ?#\d{1,6}|/\*\*|\bTODO\b|\balert (?:rule|definition)s?\b|\bpull request\b|\bmock(?:s|ed|ing)?\b|\bnock\(|\bwiremock\b|\brespx\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
+    r"(?i)\bPR ?#\d{1,6}|/\*\*|\bTODO\b|\balert (?:rule|definition)s?\b|\b(?:yaml|json|config) snippet\b|\bpull request\b|\bmock(?:s|ed|ing)?\b|\bnock\(|\bwiremock\b|\brespx\b|\bmerge request\b|\blgtm\b|::test_\w{1,80} (?:passed|failed)\b"
     r"|\b(?:writing|add|added|adding|updated) (?:\w+ ){0,2}(?:runbook|docs?|guide|section|wiki|playbook|panel|dashboard)\b"
     r"|\b(?:got|was|been|is|are|were) merged\b|\bgit (?:log|show|blame)\b"
 )
@@ -283,7 +288,8 @@ _FINE = re2.compile(
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
     r"|\b(?:count|errors?|hits|occurrences)\W{0,3}(?:shows?|=|:|is|was|are)\s{0,2}0 (?:for|in|over|since)\b|\bshows? (?:0|zero|none) (?:for|in|over|since)\b"
-    r"|无新增(?:告警|报错|错误)"
+    r"|无新增(?:告警|报错|错误)|\b(?:have|has|had) no (?:issues?|problems?)\b|\bjust reading (?:the )?docs\b|\bfalse alarm\b"
+    r"|\bnot a real (?:failure|error|issue|incident|problem)\b|\btabletop\b|\bhypothetical(?:ly)?\b|只是问问|障害ではありません|障害ではない"
     r"|\bchaos test|\bsynthetic (?:tests?|probes?|checks?)\b|\ball (?:resolved|fixed)\b|\bnot firing\b|\bthe fix (?:held|holds)\b"
     r"|\bfixed in (?:v\d|version|release|build)|\bclosing\W*$|\b(?:incident|ticket|case|issue)\b(?:[^.\n?]|\.\w){0,100}?\b(?:(?:is|was|has been|got) )?closed\b|(?:→|->) ?closed\b|关单|结单"
 )
@@ -292,11 +298,11 @@ _UNASKED = re2.compile(
     r"(?i)\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
     r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|no (?:issues?|problems?"
     r"|errors?) yet|reading the docs|design (?:doc|question)|ahead of (?:the |our )?launch|sizing for"
-    r"|(?:what'?s|what is) the (?:\w+ )?difference between|hypothetical(?:ly)?|tabletop|what if|poll|(?:get|gets|be|is|are) (?:billed|charged))\b"
-    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前|假如|假设|演练|计费吗|扣费吗"
+    r"|(?:what'?s|what is) the (?:\w+ )?difference between|what if|poll|(?:get|gets|be|is|are) (?:billed|charged))\b"
+    r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前|假如|假设|演练|计费吗|扣费吗|只是确认|确认一?下"
 )
-"""A question asked before anything ran ("sizing for a launch", "还没开始压测"), or about a case supposed
-("hypothetically, ...?", "a tabletop exercise", "does a failed call get billed?")."""
+"""A question asked before anything ran ("sizing for a launch", "还没开始压测"), about a case supposed ("what if
+...?", "does a failed call get billed?"), or only to confirm what a doc says ("只是确认下")."""
 _PLANNED = re2.compile(
     r"(?i)\bnext (?:week|sprint|month|quarter)\b|\bwe(?:'ll| will) (?:load[ -]?test|migrate)\b|下周|下个月|计划"
 )
@@ -368,14 +374,14 @@ calling, asking why. Looked for in a code's own clause: a code that neither stan
 beside it is only mentioned ("glossary: MR.0105 means our own code threw")."""
 _UNREAL = re.compile(
     r"(?i)(?:(?:\b(?:not|never|no longer|no|nobody|no one|none|nothing|without|would|should|could|might|will|can|if|do"
-    r"|does|did|probably)|n't|'d|'ll)\b(?: \w+)?"
+    r"|does|did|probably|imagine|imagining)|n't|'d|'ll)\b(?: \w+)?"
     r"|(?:没有?|不|未|别|如果|假设|假如|会|是否)[\u4e00-\u9fff]{0,4})\s?$"
 )
 """Words before a report word that deny or suppose it: "not seeing it now", "which one would we hit", "we haven't hit
 it", "we'd probably hit", "现在没报错", "会返回"."""
 _IN_DOCS = re.compile(
     r"(?i)\W{0,3}(?:it |this |that |them )?(?:in|on|from) (?:a|an|the|our|their|some) (?:[\w-]+ ){0,3}"
-    r"(?:docs?|documentation|wiki|table|manual|forum|faq|slides?|training)\b"
+    r"(?:docs?|documentation|wiki|table|manual|forum|faq|slides?|training|blog|post|article|tutorial|video|book|course)\b"
 )
 """Where a report word says a code was read, not got: "saw it in the MaaS error code doc"."""
 _DEFINES = re.compile(
@@ -403,7 +409,7 @@ _REFERS = re2.compile(
     r"(?i)\b(?:playbooks?|runbooks?|wiki|readme|heading|anchor|glossary|meanings?|spreadsheet|translat(?:e|ed|ing)|translations? (?:of|for)"
     r"|the (?:[\w-]+ )?bot|faq|slides?|workshop|quiz|interview|regex|parser|mock(?:s|ed)?|fixtures?|unit tests?"
     r"|docs? (?:says?|page for)|(?:this|that|the same) format)"
-    r"|文档\S{0,3}写|手册|用例|这种格式|翻译|文案|培训|整理"
+    r"|文档\S{0,3}写|的解释|意味を|手册|用例|这种格式|翻译|文案|培训|整理"
 )
 """Words that make a code the topic of a document, a tool or a figure rather than an error someone got."""
 _LASTING = re2.compile(
@@ -535,7 +541,10 @@ def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
         _OTHER_PROVIDER.search(lower) is not None and _HUAWEI_HOST.search(lower) is None
     )
     context = context and not disowned
-    hits = list(_codes(text, maas=_mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES), says=says))
+    maas = _mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES) or _mentions(
+        lower, words, _LLM_CALL_WORDS, _LLM_CALL_PHRASES
+    )
+    hits = list(_codes(text, maas=maas, says=says))
     succeeded = {hit.code for hit in hits if _succeeded(hit)}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))

@@ -963,3 +963,31 @@ def test_a_code_told_with_its_circumstance_is_reported(matcher, text, code):
 )
 def test_a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure(matcher, text):
     assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("sent x-api-key header to the /v2/chat/completions path and got 400 -> 81002", "ModelArts.81002"),
+        ("/v1/models works fine but chat with kimi gives 403, code 81004", "ModelArts.81004"),
+    ],
+)
+def test_a_bare_maas_number_in_an_llm_call_is_read_without_the_word_maas(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what does ModelArts.81114 mean in general? saw it in a blog post",
+        "lol imagine getting APIG.0308 on a friday evening 😂",
+        "nvm, the ModelArts.4302 was from the staging doc example, not a real failure",
+        "本地 vllm 起的 qwen 报 maximum context length，和华为云无关",
+        "文档里 APIG.0101 的解释是 API 不存在，对吧？只是确认下",
+        "APIG.0301 の意味をドキュメントにまとめました（障害ではありません）",
+        "自动学习任务失败 ModelArts.0110",
+        "tabletop exercise scenario: 'assume MaaS returns 81010 for 30 minutes'. what's our comms plan?",
+    ],
+)
+def test_read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure(matcher, text):
+    assert said(matcher, text) is None
