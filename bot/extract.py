@@ -48,7 +48,7 @@ MAX_DURATIONS = 50
 LINE_REACH = 600
 
 _CODE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:(?P<prefix>{PREFIX_SPELLINGS})|(?P<typo>[A-Za-z][A-Za-z01|]{{2,9}}))"
+    rf"(?<![A-Za-z0-9_])(?:(?P<prefix>{PREFIX_SPELLINGS})|(?P<typo>[A-Za-z][A-Za-z01|]{{2,9}}))"
     r"(?P<sep>[._ ,-]?)(?P<num>E[0-9Oo]{5}|[0-9OoIlS|]{4,6})(?![0-9])"
     r"(?:\.(?P<wrapped>[1-5]\d\d)(?![\w]|\.\w))?",
     re.IGNORECASE,
@@ -133,6 +133,7 @@ _CONTEXT_WORDS = frozenset({"modelarts", "apig", "huaweicloud", "huaweicloudapis
 _CONTEXT_PHRASES = (
     "modelarts", "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "realtime service", "real time service", "real-time svc", "realtime svc", "words_result",
     "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务",
+    "リアルタイムサービス", "推論サービス", "推論url", "推論api", "推論エンドポイント",
     # ModelArts's own inference base classes (model_service.pytorch_model_service...)
     "model_service.",
     # Huawei Cloud's own region ids (ap-southeast-1 and the like are other clouds' too)
@@ -258,7 +259,7 @@ where every ModelArts caller gets its token, nor SWR's, where a service's image 
 its API by name."""
 _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
-    r"|readme\b|wiki\b|jira\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
+    r"|readme\b|wiki\b|jira\b|docs? excerpt|(?:pro )?tip\b|psa\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report|numbers)|interview\b|til\b|triage note|doc link|spreadsheet\b|mock\b|question for\b|docs?:|quiz\b|retro\b"
     r"|lessons learned\b|unit test\b|(?:kb |knowledge base |wiki )?article\b|outline\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
     r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) (?:the|our) (?:wiki|docs|runbook|handbook)\b"
@@ -282,6 +283,10 @@ _ARTEFACT = re2.compile(
     r"|\b(?:got|was|been|is|are|were) merged\b|\bgit (?:log|show|blame)\b"
 )
 """Signs of a review, a test run or documentation being written, anywhere in a paste."""
+_BUG_REPORT = re2.compile(
+    r"(?im)^[ \t*#-]*(?:description|steps(?: to reproduce)?|actual(?: result| behaviou?r)?|observed(?: behaviou?r)?)[ \t*]*:"
+)
+"""The fields of a bug report: a ticket that opens with its tracker's name but tells what fails now."""
 _FINE = re2.compile(
     r"(?i)\bnothing (?:is )?(?:failing|broken|open|to fix)\b|\bno open (?:incidents?|issues?)\b|\bnothing deployed\b"
     r"|\bnot an incident\b|\bnot seeing (?:it|either|any|them|this|that)\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
@@ -289,7 +294,7 @@ _FINE = re2.compile(
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
     r"|\b(?:count|errors?|hits|occurrences)\W{0,3}(?:shows?|=|:|is|was|are)\s{0,2}0 (?:for|in|over|since)\b|\bshows? (?:0|zero|none) (?:for|in|over|since)\b"
     r"|无新增(?:告警|报错|错误)|\b(?:have|has|had) no (?:issues?|problems?)\b|\bjust reading (?:the )?docs\b|\bfalse alarm\b"
-    r"|\bnot a real (?:failure|error|issue|incident|problem)\b|\btabletop\b|\bhypothetical(?:ly)?\b|只是问问|障害ではありません|障害ではない"
+    r"|\bnot a real (?:failure|error|issue|incident|problem)\b|\btabletop\b|\bhypothetical(?:ly)?\b|只是问问|障害ではありません|障害ではない|エラーは?出て(?:い)?ません"
     r"|\bchaos test|\bsynthetic (?:tests?|probes?|checks?)\b|\ball (?:resolved|fixed)\b|\bnot firing\b|\bthe fix (?:held|holds)\b"
     r"|\bfixed in (?:v\d|version|release|build)|\bclosing\W*$|\b(?:incident|ticket|case|issue)\b(?:[^.\n?]|\.\w){0,100}?\b(?:(?:is|was|has been|got) )?closed\b|(?:→|->) ?closed\b|关单|结单"
 )
@@ -349,6 +354,21 @@ _OVER = re2.compile(
 """Words that say a failure is over."""
 _ONGOING = re2.compile(r"(?i)\b(?:still|but|firing|alerting|triggered)\b|\bkeeps?(?:[^\w-]|$)|仍|还是|又|但")
 """Words that say a failure goes on, whatever else the paste says."""
+_GOES_ON = re2.compile(
+    r"(?i)\b(?:still|open|ongoing|new error|currently|again|keeps?|persists?)\b|仍|还在|还是|依然|又"
+)
+"""Words beside a code that say it goes on ("OPEN: ... returns 81001", "APIG.0307 ... still failing")."""
+_WAS_OVER = re.compile(
+    r"(?i)(?:\b(?:resolved|fixed|solved|sorted|old error(?: was)?|previous error(?: was)?|earlier|before that)|上次|之前)"
+    r"\W{0,3}(?:(?:the|was|is|a|an)\W{1,2})?$"
+)
+"""Words right before a code that say it is over or came before ("RESOLVED: APIG.0203", "fixed the 81003",
+"Earlier: ModelArts.4203")."""
+_OVER_AFTER = re2.compile(r"(?i)(?:^|[^\w-])(?:resolved|fixed|solved)\b|已解决|已修复")
+"""Words after a code that say it is over ("APIG.1009 (wrong secret, fixed)"); not "then recovered" or
+"self-resolved", which tell of a failure that passed by itself and is still asked about."""
+_NEXT_CODE = re.compile(r"(?i)\b(?:apigw?|modelarts|mr)[._ -]?\d|(?<![\w.])81[01]\d\d\b")
+"""Where the next code starts: the words after a code are its own up to there."""
 _RECOVERED = re2.compile(
     r"(?i)\b(?:run|job|batch|pipeline) (?:finished|completed) (?:ok|successfully)\b|\b0 failed\b|全部成功"
 )
@@ -359,7 +379,7 @@ _REPORTED = re.compile(
     r"|showing|says?|said|reads|displays?|pops? up|popped up|returns?|returned|returning|throws?|threw|thrown|throwing|rais(?:es|ed|ing) (?:an?|the) "
     r"|gives?|gave|giving|repl(?:y|ies|ied)|respon(?:d|ds|ded)|response ?:|answer(?:s|ed)|sends?|sent|comes? back|came back"
     r"|fail(?:s|ed|ing)?|die[sd]?|dying|broke|breaks|crash(?:es|ed)?|reject(?:s|ed)?|refus(?:es|ed)|denie[sd]"
-    r"|blocked|throttl(?:es|ed)|hangs?|hung|errors? out|erroring|again|still|today|tonight"
+    r"|block(?:s|ed|ing)|throttl(?:es|ed)|hangs?|hung|errors? out|erroring|again|still|today|tonight"
     r"|this (?:morning|afternoon|evening)|every (?:call|request|time)|keeps?(?!-)|kept|always|intermittent(?:ly)?"
     r"|when(?:ever)?|during|overnight|since (?:mon|tues|wednes|thurs|fri|satur|sun)day|at \d{1,2}(?::\d\d)? ?(?:am|pm)"
     r"|outage|errors? with|on (?:every|each|all|most|some|a few|many)"
@@ -367,7 +387,7 @@ _REPORTED = re.compile(
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
     r"|for the (?:last|past) \d|since \d"
-    r"|(?<![周月日汇简情])报(?!告|表)|返回|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|頻発|多発|频繁|频发|返って|返り|返され|言われ|呼ぶと|呼んだら|でした"
+    r"|(?<![周月日汇简情])报(?!告|表)|返回|调用|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|頻発|多発|频繁|频发|返って|返り|返され|言われ|呼ぶと|呼んだら|でした"
 )
 """Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
@@ -387,18 +407,18 @@ _IN_DOCS = re.compile(
 _DEFINES = re.compile(
     r"(?i)\bwhat\b(?>(?:'s| is| does| do| did)?)(?! (?:this|that|it|these|those)\b).{0,80}?\bmeans?\b"
     r"|\b(?:usually |generally |basically |always )?means (?:that|the|a|an|you|your|our|we)\b|\bmeaning of\b|\bstands? for\b|\bdifference between\b"
-    r"|\btranslat\w*|\bcounts? as (?:an? )?(?:success|error|failure)\b|\b(?:exact )?wording\b|区别|什么意思|含义|翻译|措辞"
+    r"|\btranslat\w*|\bcounts? as (?:an? )?(?:success|error|failure)\b|\b(?:exact )?wording\b|区别|什么意思|含义|翻译|措辞|どういう意味|の意味"
 )
 """A question about what a code or message means, how two differ, or how to word it; not "what does this mean?",
 which asks about the error pasted beside it."""
 _MEANING = re2.compile(
-    r"(?i)mean|stands? for|difference between|translat|counts? as|wording|区别|什么意思|含义|翻译|措辞"
+    r"(?i)mean|stands? for|difference between|translat|counts? as|wording|区别|什么意思|含义|翻译|措辞|意味"
 )
 """A word every ``_DEFINES`` question has: found in one RE2 pass, before the slower full pattern is tried."""
 _GONE_WRONG = re2.compile(
     r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|\bfailures?\b|\bexpired?\b|\bexpires\b|\bused up\b"
     r"|\br[au]n out\b|\bexhausted\b|\bunavailable\b|\bforbidden\b|\bunauthori[sz]ed\b|\btoo (?:large|big|many|long)\b"
-    r"|到期|用尽|耗尽|欠费|没开通|未开通|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了"
+    r"|到期|用尽|耗尽|欠费|没开通|未开通|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了|不匹配|不一致|失效"
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 _SUPPOSES = re2.compile(r"(?i)\b(?:if|would|whether|suppose|hypothetically)\b|假如|假设|如果")
@@ -664,7 +684,7 @@ def _talks(text: str, codes: tuple[CodeHit, ...], shown: bool, listed: int) -> b
     lower = text.lower()
     opening = lower[:OPENING]
     ongoing = _ONGOING.search(lower) is not None
-    if _OPENS_AS_ARTEFACT.match(opening) or _ARTEFACT.search(lower):
+    if (_OPENS_AS_ARTEFACT.match(opening) and not _BUG_REPORT.search(text)) or _ARTEFACT.search(lower):
         return True
     if _program(text):
         return True
@@ -928,7 +948,7 @@ def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str 
         status=int(wrapped or 0) or _status_before(text, start) or _nearest_status(text, line_start, line),
         message=_message_in(line, start - line_start)
         or _message_in(text[line_start + len(line) : line_start + len(line) + 300]),
-        resolved=_under_resolved_alert(alerts, start),
+        resolved=_history(text, start, end, alerts),
         depth=_QUOTE_DEPTH.match(text, text.rfind("\n", 0, start) + 1).group(0).count(">"),
         referenced=referenced,
         stands=in_body or wrapped is not None or _stands(text, start, end, line_start, clause, referenced),
@@ -972,6 +992,23 @@ def _clause(text: str, start: int, end: int) -> str:
     after = text[end : end + CLAUSE]
     stop = _CLAUSE_END.search(after)
     return before[cut[-1] if cut else 0 :] + " " + after[: stop.start() if stop else len(after)]
+
+
+def _history(text: str, start: int, end: int, alerts: list[tuple[int, bool]]) -> bool:
+    """Is the code at ``start:end`` history? Its own words decide first, from its sentence's start to the next code:
+    words that it goes on ("still failing", "OPEN:", "new error") make it news; words that it is over, right before
+    it or after it ("RESOLVED: APIG.0203", "fixed the 81003", "APIG.1009 (wrong secret, fixed)") make it history.
+    Else the alert header above it decides."""
+    cut = [m.end() for m in _CLAUSE_END.finditer(text, max(0, start - CLAUSE), start)]
+    before = text[cut[-1] if cut else max(0, start - CLAUSE) : start]
+    after = text[end : end + CLAUSE]
+    stop = _CLAUSE_END.search(after)
+    after = _NEXT_CODE.split(after[: stop.start() if stop else len(after)], 1)[0]
+    if _GOES_ON.search(before) or _GOES_ON.search(after):
+        return False
+    if _WAS_OVER.search(before) or _OVER_AFTER.search(after):
+        return True
+    return _under_resolved_alert(alerts, start)
 
 
 def _under_resolved_alert(alerts: list[tuple[int, bool]], start: int) -> bool:

@@ -991,3 +991,69 @@ def test_a_bare_maas_number_in_an_llm_call_is_read_without_the_word_maas(matcher
 )
 def test_read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure(matcher, text):
     assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "Incident log:\n09:00 APIG.0308 throttling on infer API — resolved by client backoff 09:20\n"
+            "10:30 APIG.0307 The token must be updated — still failing after the password rotation",
+            "APIG.0307",
+        ),
+        (
+            "Old error was APIG.1009 (wrong secret, fixed). New error after switching to the token URL: "
+            "APIG.0301 x-auth-token not found",
+            "APIG.0301",
+        ),
+        (
+            "Handover:\n- RESOLVED: APIG.0203 backend timeout on the summariser\n"
+            "- OPEN: MaaS summariser returns 81001 Prompt length exceeds for long contracts",
+            "ModelArts.81001",
+        ),
+    ],
+)
+def test_a_code_whose_own_words_say_it_is_over_gives_way_to_the_one_that_goes_on(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+def test_a_failure_that_passed_by_itself_is_still_answered(matcher):
+    text = "MaaS returned ModelArts.81010 for about 15 min this afternoon on qwen3, then recovered. why?"
+    assert said(matcher, text) == "ModelArts.81010"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "ModelArts のリアルタイムサービスが「デプロイ中」のまま動きません。ログにエラーはありません",
+            "deploy-stuck-deploying",
+        ),
+        ("ModelArtsの推論サービスが「アラーム」状態で、予測がときどき失敗します", "service-alarm"),
+        (
+            "[FIRING] realtime-service 'scorer' status=Alarm (ModelArts console), 2 of 3 instances unhealthy",
+            "service-alarm",
+        ),
+        ("推論URLにブラウザでアクセスすると Method Not Allowed が返ります", "method-not-allowed"),
+        (
+            "JIRA ML-12: service fails to deploy\nDescription: the ModelArts real-time service deploy runs 30 min, "
+            "then events show 'failed to pull image, retry later'.",
+            "deploy-image-pull-failed",
+        ),
+    ],
+)
+def test_japanese_state_names_and_bug_report_tickets_are_answered(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nit: rename ERR_MR_0105 to ERR_RECOGNITION_FAILED for readability (errors.go line 44)",
+        "docs excerpt: 'ModelArts.4206: Excessive number of requests. Solution: reduce the request rate.'",
+        "APIG.0308 って一般的にどういう意味ですか？今はエラー出てません",
+        "tip: set the openai client timeout to 120s when streaming from MaaS — sharing in case it helps",
+    ],
+)
+def test_identifiers_doc_excerpts_meaning_questions_and_tips_are_not_failures(matcher, text):
+    assert said(matcher, text) is None

@@ -271,6 +271,8 @@ CORPORA = [
     ("described_round35.jsonl", 0.94, 0.06),
     ("described_round36.jsonl", 0.95, 0.05),
     ("described_round37.jsonl", 0.89, 0.03),
+    ("described_round38.jsonl", 0.95, 0.04),
+    ("described_round39.jsonl", 0.94, 0.03),
 ]
 
 

@@ -47,7 +47,8 @@ def event_body(event: dict, event_id: str | None = None) -> str:
 
 
 def message_event(text: str, ts: str | None = None, channel: str = "C1", user: str = "U1", **extra) -> dict:
-    ts = ts or f"1700000{next(_ids):03d}.000100"
+    # a range no test writes by hand: a counted ts must never equal one a test gave ("1700000102.000100")
+    ts = ts or f"1690{next(_ids):06d}.000100"
     return {"type": "message", "channel": channel, "channel_type": "channel", "user": user, "text": text, "ts": ts,
             "event_ts": ts, **extra}  # fmt: skip
 
