@@ -149,8 +149,9 @@ _FOREIGN_WORDS = frozenset(
 )  # fmt: skip
 _FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2", "api.openai.com",
                     "openai.azure.com", "x-amzn", "x-amz-", "火山方舟", "volcengine")  # fmt: skip
-_OTHER_COMPONENT = _FOREIGN_WORDS | {"ldap", "smtp", "s3", "jvm", "cassandra", "rabbitmq", "zookeeper", "consul"}
-"""Systems a log line may come from that are not ModelArts."""
+_OTHER_COMPONENT = _FOREIGN_WORDS | {"ldap", "smtp", "s3", "jvm", "cassandra", "rabbitmq", "zookeeper", "consul", "gpt",
+                                     "claude", "gemini", "anthropic"}  # fmt: skip
+"""Systems a log line may come from that are not ModelArts (other providers' models among them)."""
 _OTHER_PROVIDER = re.compile(
     r"(?:https?://|host: ?)[\w.-]*\b(?:aliyuncs\.com|azure\.com|openai\.com|amazonaws\.com|googleapis\.com"
     r"|anthropic\.com|baidubce\.com|volces\.com|tencentcloudapi\.com|bigmodel\.cn|deepseek\.com|moonshot\.cn)\b"
@@ -595,7 +596,8 @@ def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
         quoted=quoted,
         route=_route(lower, words, urls, codes),
         surface=_surface(lower, codes, addressed, disowned),
-        durations=tuple(sorted({round(d, 1) for d in _durations(lower)}))[-MAX_DURATIONS:],
+        # a log's routine lines ("next run in 47s") time nothing that failed
+        durations=tuple(sorted({round(d, 1) for d in _durations(routine_lines_dropped(lower))}))[-MAX_DURATIONS:],
         failed=not talk
         and (
             (bool(codes) and reported)
@@ -634,6 +636,7 @@ class OtherSystems:
 
     def hold(self, snippet: str) -> bool:
         """Is every line that holds ``snippet`` (a sign, a status or a message found) another system's line?"""
+        snippet = snippet.strip(" .!?:;,'\"")  # a message is matched without its punctuation
         return "\n" not in snippet and snippet in self.whole and snippet not in self.own
 
 

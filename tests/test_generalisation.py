@@ -1057,3 +1057,14 @@ def test_japanese_state_names_and_bug_report_tickets_are_answered(matcher, text,
 )
 def test_identifiers_doc_excerpts_meaning_questions_and_tips_are_not_failures(matcher, text):
     assert said(matcher, text) is None
+
+
+def test_a_long_logs_routine_lines_and_other_systems_lines_raise_nothing(matcher):
+    routine = [
+        f"2026-03-{d:02d} 0{d % 10}:1{d % 6}:00 INFO  llm - maas chat ok model=deepseek-v3 prompt_tokens={900 + d}"
+        for d in range(1, 25)
+    ]
+    routine.insert(8, "2026-03-09 04:00:00 INFO  scheduler - next run in 41s")
+    routine.insert(15, "2026-03-16 05:00:00 WARN  nginx - upstream timed out (110: Connection timed out) while reading")
+    routine.insert(20, "2026-03-21 06:00:00 ERROR openai - RateLimitError: 429 - Rate limit reached for gpt-4o-mini")
+    assert said(matcher, "\n".join(routine)) is None
