@@ -430,7 +430,10 @@ class Matcher:
         runner_up = next((other for other, e in ranked[1:] if e.playbook.code not in kin), 0.0)
         if not ev.context:
             own = entry.layer in _OWN_MACHINERY and not LOG_STAMP.search(ev.text)
-            if not (own and score >= s.description_own_min and score >= s.description_own_ratio * runner_up):
+            # told in words, no code or exception: one of that playbook's own symptoms agreeing is a second sign
+            signed = not (ev.codes or ev.exceptions) and _first_symptom(entry.playbook.symptoms, ev) is not None
+            least = s.description_own_signed_min if signed else s.description_own_min
+            if not (own and score >= least and score >= s.description_own_ratio * runner_up):
                 return
         clear = score >= s.description_min and score >= s.description_ratio * runner_up
         if not clear and not (score >= s.description_short_min and score >= s.description_short_ratio * runner_up):

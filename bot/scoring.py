@@ -72,6 +72,9 @@ class Scoring:
     description_own_min: float = 25.0
     description_own_ratio: float = 1.25
     """Without anything else about ModelArts, a description of its own machinery must score this, this far ahead."""
+    description_own_signed_min: float = 12.0
+    """...or only this, when a paste with no code or exception also shows one of that playbook's own symptoms
+    ("stuck in Deploying")."""
     description_own: float = 0.62
     """Confidence of such a description: the least sure answer the bot gives unprompted."""
     status_described_ratio: float = 1.3

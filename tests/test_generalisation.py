@@ -1068,3 +1068,31 @@ def test_a_long_logs_routine_lines_and_other_systems_lines_raise_nothing(matcher
     routine.insert(15, "2026-03-16 05:00:00 WARN  nginx - upstream timed out (110: Connection timed out) while reading")
     routine.insert(20, "2026-03-21 06:00:00 ERROR openai - RateLimitError: 429 - Rate limit reached for gpt-4o-mini")
     assert said(matcher, "\n".join(routine)) is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "service stuck in Deploying for 40 minutes, logs are completely clean, events nothing. custom image",
+            "deploy-stuck-deploying",
+        ),
+        (
+            "our service has been in Alarm state since 3am and predictions fail intermittently. memory climbs",
+            "service-alarm",
+        ),
+    ],
+)
+def test_a_description_and_its_playbooks_own_symptom_agreeing_need_no_modelarts_word(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ModuleNotFoundError: No module named 'torchvision' when running train.py on my laptop",
+        "Vercel deployment stuck in Deploying for 20 minutes",
+    ],
+)
+def test_a_generic_exception_or_another_platforms_deploy_is_not_enough(matcher, text):
+    assert said(matcher, text) is None
