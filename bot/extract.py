@@ -63,7 +63,7 @@ _BARE_BEFORE = re.compile(
 follows: ``MaaS 81010``, ``returns 81111``, ``403 with 81004``, an arrow from a call, in quotes, or opening its line; an arrow
 from another number maps codes, ``4905 -> 81003``)."""
 _BARE_AFTER = re.compile(
-    r"(?i)\s?(?:from (?:the )?maas\b|[がをはで]?\s?(?:返って|返り|返され|出[まてた]|発生|でした|エラー|と言われ))"
+    r"(?i)\s?(?:from (?:the )?maas\b|[がをはで]?\s?(?:返って|返り|返る|返され|出[まてた]|発生|でした|エラー|と言われ))"
 )
 """Words after a bare MaaS number that report it: "81013 from MaaS", "81003 が返ってきました", "81003 でした"."""
 _BARE_COUNTED = re.compile(
@@ -133,7 +133,7 @@ _CONTEXT_WORDS = frozenset({"modelarts", "apig", "huaweicloud", "huaweicloudapis
 _CONTEXT_PHRASES = (
     "modelarts", "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "realtime service", "real time service", "real-time svc", "realtime svc", "words_result",
     "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务",
-    "リアルタイムサービス", "推論サービス", "推論url", "推論api", "推論エンドポイント",
+    "リアルタイムサービス", "推論サービス", "推論url", "推論api", "推論エンドポイント", "モデルアーツ",
     # ModelArts's own inference base classes (model_service.pytorch_model_service...)
     "model_service.",
     # Huawei Cloud's own region ids (ap-southeast-1 and the like are other clouds' too)
@@ -293,9 +293,9 @@ _FINE = re2.compile(
     r"|\bnot an incident\b|\bnot seeing (?:it|either|any|them|this|that)\b|\bdon'?t come back\b|\bno longer (?:happens?|appears?|shows? up)\b|\bnot seen (?:it )?since\b"
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
-    r"|\b(?:count|errors?|hits|occurrences)\W{0,3}(?:shows?|=|:|is|was|are)\s{0,2}0 (?:for|in|over|since)\b|\bshows? (?:0|zero|none) (?:for|in|over|since)\b"
+    r"|\b(?:count|errors?|hits|occurrences)\W{0,3}(?:shows?|=|:|is|was|are)\s{0,2}0 (?:for|in|over|since)\b|\bshows? (?:0|zero|none)\b"
     r"|无新增(?:告警|报错|错误)|\b(?:have|has|had) no (?:issues?|problems?)\b|\bjust reading (?:the )?docs\b|\bfalse alarm\b"
-    r"|\bnot a real (?:failure|error|issue|incident|problem)\b|\btabletop\b|\bhypothetical(?:ly)?\b|只是问问|障害ではありません|障害ではない|エラーは?出て(?:い)?ません"
+    r"|\bnot a real (?:failure|error|issue|incident|problem)\b|\btabletop\b|\bhypothetical(?:ly)?\b|只是问问|不是报错|修好了|\bjust feedback\b|\bnot a new issue\b|障害ではありません|障害ではない|エラーは?出て(?:い)?ません"
     r"|\bchaos test|\bsynthetic (?:tests?|probes?|checks?)\b|\ball (?:resolved|fixed)\b|\bnot firing\b|\bthe fix (?:held|holds)\b"
     r"|\bfixed in (?:v\d|version|release|build)|\bclosing\W*$|\b(?:incident|ticket|case|issue)\b(?:[^.\n?]|\.\w){0,100}?\b(?:(?:is|was|has been|got) )?closed\b|(?:→|->) ?closed\b|关单|结单"
 )
@@ -316,7 +316,7 @@ _PLANNED = re2.compile(
 _CODE_LINE = re.compile(
     r"[ \t]*(?:(?:async )?def |(?:(?:sealed|data|abstract|export|public|private|protected|static|final|pub) )*"
     r"(?:class|object|interface|enum|struct|fun|fn|func|val|var|const|let|type) [\w$]|import |from [\w.]+ import |return "
-    r"|assert |raise |throw |package |#include |using [\w.]+;|(?:if|elif|else if|for|while|switch|catch|except|when) ?\(|@\w[\w.]*|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
+    r"|assert |raise |throw |package |#include |using [\w.]+;|(?:if|elif|else if|for|while|switch|catch|except|when) ?\(|@\w[\w.]*(?:\(.*\))?[ \t]*$|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
     r"|[A-Za-z_][\w.\[\]'\"]* (?:[+|-]?=|:=) (?!<)\S|[a-z_][\w.]*\((?:.*(?:[,(]|=>|\)[;,]?))?$|-? ?(?:alert|expr|record|rules|groups) ?:"
     r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$"
     r"|(?:if|elif|else|for|while|try|except|finally|with|match|case|switch)\b.*[:{][ \t]*$)"
@@ -355,9 +355,7 @@ _OVER = re2.compile(
 """Words that say a failure is over."""
 _ONGOING = re2.compile(r"(?i)\b(?:still|but|firing|alerting|triggered)\b|\bkeeps?(?:[^\w-]|$)|仍|还是|又|但")
 """Words that say a failure goes on, whatever else the paste says."""
-_GOES_ON = re2.compile(
-    r"(?i)\b(?:still|open|ongoing|new error|currently|again|keeps?|persists?)\b|仍|还在|还是|依然|又"
-)
+_GOES_ON = re2.compile(r"(?i)\b(?:still|open|ongoing|new error|currently|keeps?|persists?)\b|仍|还在|还是|依然|又")
 """Words beside a code that say it goes on ("OPEN: ... returns 81001", "APIG.0307 ... still failing")."""
 _WAS_OVER = re.compile(
     r"(?i)(?:\b(?:resolved|fixed|solved|sorted|old error(?: was)?|previous error(?: was)?|earlier|before that)|上次|之前)"
@@ -388,7 +386,7 @@ _REPORTED = re.compile(
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"
     r"|for the (?:last|past) \d|since \d"
-    r"|(?<![周月日汇简情])报(?!告|表)|返回|调用|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|頻発|多発|频繁|频发|返って|返り|返され|言われ|呼ぶと|呼んだら|でした"
+    r"|(?<![周月日汇简情])报(?!告|表)|返回|调用|回了|出现|提示|显示|遇到|碰到|收到|一直|总是|还是|仍然|依然|突然|今天|刚才|为什么|怎么|求助|失败|出ま|出て|出た|出る|発生|頻発|多発|频繁|频发|返る|返ります|renvoie|retourne|devuelve|recibimos|bekommen|返って|返り|返され|言われ|呼ぶと|呼んだら|でした"
 )
 """Words that report something happening to the writer: getting, seeing, being answered, failing, again, today,
 calling, asking why. Looked for in a code's own clause: a code that neither stands as an error nor has such words
@@ -419,7 +417,8 @@ _MEANING = re2.compile(
 _GONE_WRONG = re2.compile(
     r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|\bfailures?\b|\bexpired?\b|\bexpires\b|\bused up\b"
     r"|\br[au]n out\b|\bexhausted\b|\bunavailable\b|\bforbidden\b|\bunauthori[sz]ed\b|\btoo (?:large|big|many|long)\b"
-    r"|到期|用尽|耗尽|欠费|没开通|未开通|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了|不匹配|不一致|失效"
+    r"|到期|用尽|耗尽|欠费|没开通|未开通|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了|不匹配|不一致|失效|超出|超限|太大|太多|太长|过大|过长"
+    r"|\bdo(?:es)? ?n[o']t exist\b|\bnot found\b"
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
 _SUPPOSES = re2.compile(r"(?i)\b(?:if|would|whether|suppose|hypothetically)\b|假如|假设|如果")
@@ -428,9 +427,9 @@ CLAUSE = 80
 """Characters either side of a code, within its sentence, where words reporting it are looked for."""
 _REFERS = re2.compile(
     r"(?i)\b(?:playbooks?|runbooks?|wiki|readme|heading|anchor|glossary|meanings?|spreadsheet|translat(?:e|ed|ing)|translations? (?:of|for)"
-    r"|the (?:[\w-]+ )?bot|faq|slides?|workshop|quiz|interview|regex|parser|mock(?:s|ed)?|fixtures?|unit tests?"
+    r"|the (?:[\w-]+ )?bot|@[\w-]*bot|faq|slides?|workshop|quiz|interview|regex|parser|mock(?:s|ed)?|fixtures?|unit tests?"
     r"|docs? (?:says?|page for)|(?:this|that|the same) format)"
-    r"|文档\S{0,3}写|的解释|意味を|手册|用例|这种格式|翻译|文案|培训|整理"
+    r"|文档\S{0,3}写|写文档|机器人.{0,12}(?:回答|回复)|的解释|意味を|手册|用例|这种格式|翻译|文案|培训|整理"
 )
 """Words that make a code the topic of a document, a tool or a figure rather than an error someone got."""
 _LASTING = re2.compile(

@@ -1096,3 +1096,34 @@ def test_a_description_and_its_playbooks_own_symptom_agreeing_need_no_modelarts_
 )
 def test_a_generic_exception_or_another_platforms_deploy_is_not_enough(matcher, text):
     assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "@oncall LangChain agent -> api.modelarts-maas.com/v2 returns 401 ModelArts.81003. "
+            "Key was created in the Hong Kong console. is that it?",
+            "ModelArts.81003",
+        ),
+        ("batch service: ModelArts.3551 OBS path obs://bkt/out/ does not exist.", "ModelArts.3551"),
+        ("Bonjour, notre service ModelArts renvoie APIG.0308 quand on lance le batch nocturne", "APIG.0308"),
+        ("MaaSのキーにIPホワイトリストを設定したらCIから 81015 が返る", "ModelArts.81015"),
+        ("图片太大，81118 超出像素限制，MaaS 多模态接口", "ModelArts.81118"),
+    ],
+)
+def test_a_mention_opening_a_message_and_what_went_wrong_in_other_words_report_a_code(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Grafana panel title: 'ModelArts.4503 count (24h)' shows 0 — dashboard works",
+        "[RESOLVED:1] InferErrors svc=ocr-prod code=ModelArts.4302 — instances healthy again since 10:42",
+        "我觉得机器人对 81011 的回答太长了，能不能精简一下",
+        "写文档：APIG.0201 请求体过大（示例，不是报错）",
+    ],
+)
+def test_a_zero_count_a_recovery_feedback_on_the_bot_or_a_doc_example_is_not_a_failure(matcher, text):
+    assert said(matcher, text) is None

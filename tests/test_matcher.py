@@ -273,6 +273,8 @@ CORPORA = [
     ("described_round37.jsonl", 0.89, 0.03),
     ("described_round38.jsonl", 0.95, 0.04),
     ("described_round39.jsonl", 0.94, 0.03),
+    ("described_round40.jsonl", 0.93, 0.02),
+    ("described_round41.jsonl", 0.98, 0.02),
 ]
 
 
