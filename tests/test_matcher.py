@@ -275,6 +275,8 @@ CORPORA = [
     ("described_round39.jsonl", 0.94, 0.03),
     ("described_round40.jsonl", 0.93, 0.02),
     ("described_round41.jsonl", 0.98, 0.02),
+    ("clients_round18.jsonl", 0.99, 0.03),
+    ("described_round42.jsonl", 0.97, 0.01),
 ]
 
 
