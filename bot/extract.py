@@ -318,7 +318,7 @@ _CODE_LINE = re.compile(
     r"(?:class|object|interface|enum|struct|fun|fn|func|val|var|const|let|type) [\w$]|import |from [\w.]+ import |return "
     r"|assert |raise |throw |package |#include |using [\w.]+;|(?:if|elif|else if|for|while|switch|catch|except|when) ?\(|@\w[\w.]*(?:\(.*\))?[ \t]*$|#\s*[\w/]+\.(?:py|go|js|ts|java)\b"
     r"|[A-Za-z_][\w.\[\]'\"]* (?:[+|-]?=|:=) (?!<)\S|[a-z_][\w.]*\((?:.*(?:[,(]|=>|\)[;,]?))?$|-? ?(?:alert|expr|record|rules|groups) ?:"
-    r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$"
+    r"|diff --git |@@ |\+\+\+ |--- a/|.*;[ \t]*(?://.*)?$|.*\{.*=>.*=>"
     r"|(?:if|elif|else|for|while|try|except|finally|with|match|case|switch)\b.*[:{][ \t]*$)"
 )
 """A line of program text, config or a diff."""
@@ -379,7 +379,7 @@ _REPORTED = re.compile(
     r"|gives?|gave|giving|repl(?:y|ies|ied)|respon(?:d|ds|ded)|response ?:|answer(?:s|ed)|sends?|sent|comes? back|came back"
     r"|fail(?:s|ed|ing)?|die[sd]?|dying|broke|breaks|crash(?:es|ed)?|reject(?:s|ed)?|refus(?:es|ed)|denie[sd]"
     r"|block(?:s|ed|ing)|throttl(?:es|ed)|hangs?|hung|errors? out|erroring|again|still|today|tonight"
-    r"|this (?:morning|afternoon|evening)|every (?:call|request|time)|keeps?(?!-)|kept|always|intermittent(?:ly)?"
+    r"|this (?:morning|afternoon|evening)|(?:every|each) (?:call|request|time)|keeps?(?!-)|kept|always|intermittent(?:ly)?"
     r"|when(?:ever)?|during|overnight|since (?:mon|tues|wednes|thurs|fri|satur|sun)day|at \d{1,2}(?::\d\d)? ?(?:am|pm)"
     r"|outage|errors? with|on (?:every|each|all|most|some|a few|many)"
     r"|sometimes|suddenly|started|first time|anyone|any idea|why|(?<!-)call(?:s|ed|ing)?(?!-)|firing|triggered"
@@ -417,7 +417,7 @@ _MEANING = re2.compile(
 _GONE_WRONG = re2.compile(
     r"(?i)\btimed out\b|\btim(?:es?|ing) out\b|\bexceed(?:s|ed|ing)?\b|\bfailures?\b|\bexpired?\b|\bexpires\b|\bused up\b"
     r"|\br[au]n out\b|\bexhausted\b|\bunavailable\b|\bforbidden\b|\bunauthori[sz]ed\b|\btoo (?:large|big|many|long)\b"
-    r"|到期|用尽|耗尽|欠费|没开通|未开通|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了|不匹配|不一致|失效|超出|超限|太大|太多|太长|过大|过长"
+    r"|到期|用尽|耗尽|欠费|没开通|未开通|不可用|超时|超过|拒绝|拒了|被拒|无效|过期|不存在|不支持|不通|用完|不了|不匹配|不一致|失效|超出|超限|太大|太多|太长|过大|过长|超過|失敗"
     r"|\bdo(?:es)? ?n[o']t exist\b|\bnot found\b"
 )
 """Words beside a code that say what went wrong ("ModelArts.4503 'response timed out' after 42s", "暂不可用：...")."""
@@ -793,7 +793,7 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], addressed: bool, disowned: 
         return Surface.PREDICTION
     if codes and all(h.code in MANAGEMENT_CODES for h in codes):
         return Surface.MANAGEMENT
-    if not addressed and (_OTHER_SERVICE.search(_QUIET_LOG_LINE.sub("", lower)) or _MANAGEMENT_ADDRESS.search(lower)):
+    if not addressed and (_calls_other_service(_QUIET_LOG_LINE.sub("", lower)) or _MANAGEMENT_ADDRESS.search(lower)):
         return Surface.MANAGEMENT
     lower = whole = _CJK_GAP.sub("", lower)  # "训练 作业" is 训练作业
     management = Surface.MANAGEMENT.weight(lower)
@@ -812,6 +812,16 @@ def _surface(lower: str, codes: tuple[CodeHit, ...], addressed: bool, disowned: 
     if management > prediction:
         return Surface.MANAGEMENT
     return Surface.PREDICTION if prediction else None
+
+
+def _calls_other_service(lower: str) -> bool:
+    """Does the paste call another Huawei Cloud service (``_OTHER_SERVICE``)? Not when the service it names is the
+    writer's own ModelArts service ("the OCR API is broken ... our ModelArts OCR service returns")."""
+    m = _OTHER_SERVICE.search(lower)
+    if m is None:
+        return False
+    named = m.group("named")
+    return not (named and f"modelarts {named.split()[0]}" in lower)
 
 
 def _mentions(lower: str, words: set[str], vocabulary: frozenset[str], phrases: tuple[str, ...]) -> bool:

@@ -10,7 +10,16 @@ import re2
 
 from bot.description_index import DescriptionIndex
 from bot.message_index import MessageIndex
-from bot.playbook import SYMPTOM_OPTIONS, Playbook, PlaybookError, PlaybookLoadError, Variant, line_of, read_playbook
+from bot.playbook import (
+    SYMPTOM_OPTIONS,
+    Playbook,
+    PlaybookError,
+    PlaybookLoadError,
+    Variant,
+    filled_in,
+    line_of,
+    read_playbook,
+)
 from bot.vocabulary import Layer, family_of
 
 SHIPPED_DIR = (
@@ -46,11 +55,14 @@ class KnowledgeBase:
         entries: list[tuple[str, Entry]] = []
         for p in playbooks:
             variant_messages = {m for v in p.variants for m in v.messages}
+            # a message with a name the server fills in is a sign (``Playbook.symptoms``), not a text to match:
+            # its example name alone ("qwen3-32b" in a model list) is not that error
             for m in p.messages:
-                if m not in variant_messages:
+                if m not in variant_messages and not filled_in(m):
                     entries.extend((part, Entry(p, None, part != m)) for part in quotable(m))
             for v in p.variants:
-                entries.extend((part, Entry(p, v, part != m)) for m in v.messages for part in quotable(m))
+                texts = (m for m in v.messages if not filled_in(m))
+                entries.extend((part, Entry(p, v, part != m)) for m in texts for part in quotable(m))
         self.messages: MessageIndex[Entry] = MessageIndex(entries)
         self.descriptions: DescriptionIndex[Entry] = DescriptionIndex(
             [(_described(p, v), Entry(p, v)) for p in playbooks for v in (None, *p.variants)]

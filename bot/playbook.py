@@ -207,7 +207,7 @@ class _Where:
 
     def symptoms(self, items, where: list, messages=()) -> tuple[Symptom, ...]:
         """The symptom patterns at ``where``, and a sign for each of ``messages`` that names a placeholder."""
-        out = [_named_by_placeholder(m) for m in messages or () if _PLACEHOLDER.search(m)]
+        out = [_named_by_placeholder(m) for m in messages or () if filled_in(m)]
         for i, src in enumerate(items or ()):
             try:
                 out.append(Symptom(src, re2.compile(src, SYMPTOM_OPTIONS)))
@@ -222,6 +222,11 @@ _PLACEHOLDER = re2.compile(r"\bXXX\b|\{\w*\}|%s|<\w+>|`[^`\s]{1,80}`")
 example name in backticks (``The model `qwen3-32b` does not exist.``)."""
 _A_NAME = r"[\"'`]?[\w./:-]{1,80}[\"'`]?"
 """What a placeholder stands for: one name, quoted or not."""
+
+
+def filled_in(message: str) -> bool:
+    """Does ``message`` have a name the server fills in (a placeholder or an example name)?"""
+    return _PLACEHOLDER.search(message) is not None
 
 
 def _named_by_placeholder(message: str) -> Symptom:

@@ -159,7 +159,8 @@ _SURFACE_SIGNS = {
         "resource pool", "dedicated resource", "镜像管理", "资源池", "权限管理",
         "image build", "save as image", "saving the notebook", "ssh -", "ssh:", "remote-ssh", "permission denied (publickey)",
         "epoch ", "(management)", "management api", "management-api", "管理接口",
-        "modelarts training", "training:", "训练：", "自动学习", "exeml", "autosearch", "auto search", "hyperparameter", "超参",
+        "modelarts training", "training:", "训练：", "自动学习", "exeml", "学習ジョブ", "トレーニングジョブ", "ノートブック",
+        "データセット", "autosearch", "auto search", "hyperparameter", "超参",
         "terraform", "openapi", "hcloud ",
     ),
 }  # fmt: skip

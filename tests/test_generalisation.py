@@ -1127,3 +1127,32 @@ def test_a_mention_opening_a_message_and_what_went_wrong_in_other_words_report_a
 )
 def test_a_zero_count_a_recovery_feedback_on_the_bot_or_a_doc_example_is_not_a_failure(matcher, text):
     assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$ curl -s https://api.modelarts-maas.com/v1/models -H \"Authorization: Bearer $KEY\" | jq '.data[].id'\n"
+        '"DeepSeek-V3"\n"qwen3-32b"',
+        'match err.code.as_str() { "ModelArts.81003" => Err(AuthError::BadKey), "ModelArts.81101" => Err(Throttled) }',
+        "学習ジョブが ModelArts.2763 で失敗しました",
+    ],
+)
+def test_a_model_list_a_one_line_match_or_a_japanese_training_job_is_not_a_failure(matcher, text):
+    assert said(matcher, text) is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "Subject: Re: OCR API broken since this morning\n\nevery call to our ModelArts OCR service returns:\n"
+            '  HTTP 403\n  {"error_code":"ModelArts.4116","error_msg":"User has been owed. Please recharge."}',
+            "ModelArts.4116",
+        ),
+        ("predicting through apig: APIG.2212 each time", "APIG.2212"),
+        ("MaaS の呼び出しで ModelArts.81101 レート制限超過 (429)", "ModelArts.81101"),
+    ],
+)
+def test_a_modelarts_service_named_like_a_cloud_api_and_terse_reports_are_answered(matcher, text, code):
+    assert said(matcher, text) == code
