@@ -262,7 +262,7 @@ _OPENS_AS_ARTEFACT = re.compile(
     r"\W{0,3}(?:(?:[a-z_]+[ /]){0,2}?(?:commit [0-9a-f]{7,40}|post-?mortem|root cause for|runbook|docs? (?:nit|pr)\b"
     r"|readme\b|wiki\b|jira\b|docs? excerpt|(?:pro )?tip\b|psa\b|template|fixtures?\b|stubs?\b|changelog|release notes|grep result|review(?:ing)?\b|rca\b"
     r"|(?:incident|weekly|daily|monthly) (?:[\w-]+ ){0,2}(?:summary|report|numbers)|interview\b|til\b|triage note|doc link|spreadsheet\b|mock\b|question for\b|docs?:|quiz\b|retro\b"
-    r"|lessons learned\b|unit test\b|(?:kb |knowledge base |wiki )?article\b|outline\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
+    r"|lessons learned\b|unit test\b|(?:kb |knowledge base |wiki )?article\b|outline\b|[^\n]{0,80}?\((?:closed|resolved)\)|(?:from|in|per) the (?:\w+ )?docs?\b|reading (?:the )?(?:\w+ )?docs?\b|translat\w+\b|primer\b|proposal\b|rfc\b|design (?:note|doc|review)"
     r"|(?:\w+ ){0,3}(?:stats|metrics)\b|(?:\w+ )?(?:for|in|on) (?:the|our) (?:wiki|docs|runbook|handbook)\b"
     r"|(?:\w+ )?plan(?: for)?\b|onboarding\b|notes? for\b|training material|draft\b|glossary\b|cheat ?sheet\b|faq\b)"
     r"|sql\b|\S{0,4}?(?:代码评审|评审|复盘|变更日志|周报|月报|培训|草稿|清单|告警规则))",
@@ -294,7 +294,7 @@ _FINE = re2.compile(
     r"|\b(?:is|are|was|were|has been|have been) (?:now )?(?:fixed|resolved)\b|没再出现|不再出现|已经?(?:解决|修复)了|已经?修复[：:，,]|(?:目前|现在|暂时|还)没有?报错"
     r"|\b(?:alerts?|alarms?) (?:are|is|will be) (?:muted|silenced)\b|\bzero (?:[\w.]+ ){1,3}since\b"
     r"|\b(?:count|errors?|hits|occurrences)\W{0,3}(?:shows?|=|:|is|was|are)\s{0,2}0 (?:for|in|over|since)\b|\bshows? (?:0|zero|none)\b"
-    r"|无新增(?:告警|报错|错误)|\b(?:have|has|had) no (?:issues?|problems?)\b|\bjust reading (?:the )?docs\b|\bfalse alarm\b"
+    r"|无新增(?:告警|报错|错误)|(?:→|->|=>)\s?0 (?:for|in|over|since)\b|全部通过|\b(?:have|has|had) no (?:issues?|problems?)\b|\bjust reading (?:the )?docs\b|\bfalse alarm\b"
     r"|\bnot a real (?:failure|error|issue|incident|problem)\b|\btabletop\b|\bhypothetical(?:ly)?\b|只是问问|不是报错|修好了|\bjust feedback\b|\bnot a new issue\b|障害ではありません|障害ではない|エラーは?出て(?:い)?ません"
     r"|\bchaos test|\bsynthetic (?:tests?|probes?|checks?)\b|\ball (?:resolved|fixed)\b|\bnot firing\b|\bthe fix (?:held|holds)\b"
     r"|\bfixed in (?:v\d|version|release|build)|\bclosing\W*$|\b(?:incident|ticket|case|issue)\b(?:[^.\n?]|\.\w){0,100}?\b(?:(?:is|was|has been|got) )?closed\b|(?:→|->) ?closed\b|关单|结单"
@@ -304,13 +304,13 @@ _UNASKED = re2.compile(
     r"(?i)\b(?:haven'?t (?:started|tried|hit|seen|deployed)|not (?:yet )?(?:started|deployed|live)|before (?:we|i|our|the)"
     r" (?:\w+ )?(?:start|build|go|launch|release|roll ?out)|planning|just asking|no (?:issues?|problems?"
     r"|errors?) yet|reading the docs|design (?:doc|question)|ahead of (?:the |our )?launch|sizing for"
-    r"|(?:what'?s|what is) the (?:\w+ )?difference between|what if|poll|(?:get|gets|be|is|are) (?:billed|charged))\b"
+    r"|(?:what'?s|what is) the (?:\w+ )?difference between|what if|what would happen|thinking ahead|is there a way|poll|(?:get|gets|be|is|are) (?:billed|charged))\b"
     r"|还没(?:开始|遇到|上线|部署)|尚未|先问问|方案评估|只是在做|上线前|假如|假设|演练|计费吗|扣费吗|只是确认|确认一?下"
 )
 """A question asked before anything ran ("sizing for a launch", "还没开始压测"), about a case supposed ("what if
 ...?", "does a failed call get billed?"), or only to confirm what a doc says ("只是确认下")."""
 _PLANNED = re2.compile(
-    r"(?i)\bnext (?:week|sprint|month|quarter)\b|\bwe(?:'ll| will) (?:load[ -]?test|migrate)\b|下周|下个月|计划"
+    r"(?i)\bnext (?:week|sprint|month|quarter)\b|\bwe(?:'ll| will) (?:load[ -]?test|migrate)\b|下周|下个月|计划|准备把|打算"
 )
 """Work still to come ("next week we load-test", "下周要压测"): with no error shown, nothing has failed yet."""
 _CODE_LINE = re.compile(
@@ -382,6 +382,8 @@ _REPORTED = re.compile(
     r"|this (?:morning|afternoon|evening)|(?:every|each) (?:call|request|time)|keeps?(?!-)|kept|always|intermittent(?:ly)?"
     r"|when(?:ever)?|during|overnight|since (?:mon|tues|wednes|thurs|fri|satur|sun)day|at \d{1,2}(?::\d\d)? ?(?:am|pm)"
     r"|outage|errors? with|on (?:every|each|all|most|some|a few|many)"
+    r"|from (?:the |our |a )?(?:[\w-]+ ){0,3}(?:endpoint|gateway|api|service|server|url)"
+    r"|on (?:a|the|our) (?:[\w-]+ ){0,2}(?:calls?|requests?|completions?|chats?|predictions?|inference)"
     r"|sometimes|suddenly|started|first time|anyone|any idea|why|(?<!-)call(?:s|ed|ing)?(?!-)|firing|triggered"
     r"|(?:stops?|stopped|ends?|ended|dies|died|aborts?|aborted) with"
     r"|(?:was|were|is|worked|works) fine|code (?:is|was)|in the (?:body|response|logs?|output|stream|trace))\b"

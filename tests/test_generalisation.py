@@ -1156,3 +1156,27 @@ def test_a_model_list_a_one_line_match_or_a_japanese_training_job_is_not_a_failu
 )
 def test_a_modelarts_service_named_like_a_cloud_api_and_terse_reports_are_answered(matcher, text, code):
     assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("never seen this one — APIG.2213 from the inference endpoint, 400, only through the partner SSO", "APIG.2213"),
+        ("MaaS: ModelArts.81007 on a chat completion, 400, message 'unknown'.", "ModelArts.81XXX"),
+    ],
+)
+def test_where_a_code_came_from_reports_it(matcher, text, code):
+    assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What would happen if our MaaS key leaked? Would we see 81015 if we set an IP allowlist? Just thinking ahead.",
+        "grep -c 'ModelArts.4503' predictor.log → 0 for the last 24h. nice",
+        "Reading the ModelArts docs: 'Deploying' stuck usually = wrong port (default 8080). Adding it to our checklist.",
+        "是否有人知道新版推理的请求超时在哪里配置？我们准备把上限调到 120 秒",
+    ],
+)
+def test_a_supposed_case_a_zero_grep_doc_reading_or_a_plan_is_not_a_failure(matcher, text):
+    assert said(matcher, text) is None
