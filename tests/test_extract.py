@@ -182,3 +182,15 @@ def test_a_huge_paste_is_read_at_its_head_and_its_tail_and_flagged():
     ev = extract(f"MR.0105 at the start\n{filler}APIG.0306 in the middle\n{filler}ModelArts.4503 at the end")
     assert ev.truncated and [h.code for h in ev.codes] == ["MR.0105", "ModelArts.4503"]
     assert len(ev.text) <= MAX_CHARS + len(ELISION)
+
+
+@pytest.mark.parametrize(
+    "text, failed",
+    [
+        ("after a day the X-Auth-Token stops working on our modelarts service", True),
+        ("the key no longer works on the maas endpoint since the rotation", True),
+        ("the new deployment works fine on our modelarts service", False),
+    ],
+)
+def test_a_thing_that_stopped_working_is_a_failure(text, failed):
+    assert extract(text).failed is failed
