@@ -65,7 +65,7 @@ class SqliteStore(Store):
         # isolation_level=None: no implicit transactions, each write opens its own explicitly.
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._wal()
         # In WAL mode NORMAL loses nothing when the process dies (kill -9, OOM): a commit is in the WAL
         # file once COMMIT returns. Only a power cut or kernel crash may drop the last few commits.
         self._conn.execute("PRAGMA synchronous = NORMAL")
@@ -77,6 +77,19 @@ class SqliteStore(Store):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _wal(self) -> None:
+        """Switch the file to WAL. Replicas opening a new file at once race for it, and SQLite answers that race
+        with "database is locked" at once rather than through the busy handler: try again until the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
