@@ -220,13 +220,27 @@ while True:
 """
 
 
-def child(script: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+@pytest.fixture
+def child():
+    """Starts a Python child process running a script; the test's end kills any still running, whatever happened
+    in the test (a failed assertion must not leave the others polling for their go file)."""
+    started: list[subprocess.Popen] = []
+
+    def start(script: str, *args: str) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=5)
 
 
-def test_sqlite_claims_are_atomic_across_processes(tmp_path):
+def test_sqlite_claims_are_atomic_across_processes(tmp_path, child):
     path, go = str(tmp_path / "shared" / "bot.sqlite3"), tmp_path / "go"
     children = [child(RACE_CHILD, path, str(go)) for _ in range(4)]
     for proc in children:
@@ -240,7 +254,7 @@ def test_sqlite_claims_are_atomic_across_processes(tmp_path):
     assert sorted(granted) == sorted(f"key{i}" for i in range(200))
 
 
-def test_sqlite_survives_kill_9_mid_write(tmp_path):
+def test_sqlite_survives_kill_9_mid_write(tmp_path, child):
     path = str(tmp_path / "bot.sqlite3")
     proc = child(WRITER_CHILD, path)
     assert proc.stdout.readline() == "ready\n", proc.stderr.read()
