@@ -913,16 +913,10 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
 
     for m in _BARE_MAAS.finditer(text):
         code = f"ModelArts.{m.group(0)}"
-        introduced = maas and (
-            _BARE_BEFORE.search(text, max(0, m.start() - 30), m.start())
-            or _BARE_AFTER.match(text, m.end(), m.end() + 16)
-            or not (
-                _BARE_COUNTED.match(text, m.end(), m.end() + 16)
-                or _BARE_NAMED.search(text, max(0, m.start() - 16), m.start())
-            )
-        )
         # "81003 thousand input tokens" is a number, "81108 Task does not exist" a code
-        if not introduced and not said(code, _clause(text, m.start(), m.end())):
+        if not (maas and _bare_maas_code(text, m.start(), m.end())) and not said(
+            code, _clause(text, m.start(), m.end())
+        ):
             continue
         if found >= MAX_CODE_HITS:
             return
@@ -941,6 +935,16 @@ def _codes(text: str, maas: bool = False, says: Says | None = None):
         if len(meant) == 1:
             found += 1
             yield _hit(text, m.start(), m.group(0), meant[0], False, None, alerts)
+
+
+def _bare_maas_code(text: str, start: int, end: int) -> bool:
+    """In a paste about MaaS or an LLM call, is the bare number at ``start:end`` a MaaS code: introduced as one
+    (``_BARE_BEFORE``, ``_BARE_AFTER``), or at least not a quantity or a name (``_BARE_COUNTED``, ``_BARE_NAMED``)?"""
+    return bool(
+        _BARE_BEFORE.search(text, max(0, start - 30), start)
+        or _BARE_AFTER.match(text, end, end + 16)
+        or not (_BARE_COUNTED.match(text, end, end + 16) or _BARE_NAMED.search(text, max(0, start - 16), start))
+    )
 
 
 def _hit(text: str, start: int, raw: str, code: str, strict: bool, wrapped: str | None, alerts) -> CodeHit:

@@ -913,150 +913,309 @@ def test_a_mock_or_a_zero_count_is_not_a_failure(matcher, text):
     assert said(matcher, text) is None
 
 
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        ("incident update: maas deepseek calls failing with 81010 since 09:12, failed over to qwen", "ModelArts.81010"),
-        ("maas glm-5: 81006 since Monday", "ModelArts.81006"),
-        ("one more for the maas pile: 81116 at 9am", "ModelArts.81116"),
-    ],
-)
-def test_a_bare_maas_number_is_a_code_unless_it_counts_or_names_something(matcher, text, code):
-    assert said(matcher, text) == code
+# Shapes of report and of talk, one class of paste each (the id names the class): a bare MaaS number, where a code
+# came from, a code whose own words say it is over, Japanese state names, a ticket, a description its symptom
+# confirms; and the talk that names codes without a failure.
+ANSWERED = [
+    pytest.param(
+        "incident update: maas deepseek calls failing with 81010 since 09:12, failed over to qwen",
+        "ModelArts.81010",
+        id="a_bare_maas_number_is_a_code_unless_it_counts_or_names_something",
+    ),
+    pytest.param(
+        "maas glm-5: 81006 since Monday",
+        "ModelArts.81006",
+        id="a_bare_maas_number_is_a_code_unless_it_counts_or_names_something",
+    ),
+    pytest.param(
+        "one more for the maas pile: 81116 at 9am",
+        "ModelArts.81116",
+        id="a_bare_maas_number_is_a_code_unless_it_counts_or_names_something",
+    ),
+    pytest.param(
+        "modelarts inference 2.0 llm service, CF2.E00003 when max_tokens=16000",
+        "CF2.E00003",
+        id="a_code_told_with_its_circumstance_is_reported",
+    ),
+    pytest.param(
+        "リアルタイムサービスの推論で ModelArts.4503 のタイムアウトが頻発しています",
+        "ModelArts.4503",
+        id="a_code_told_with_its_circumstance_is_reported",
+    ),
+    pytest.param(
+        "account suspended? predictions say ModelArts.4118",
+        "ModelArts.4118",
+        id="a_code_told_with_its_circumstance_is_reported",
+    ),
+    pytest.param(
+        "sent x-api-key header to the /v2/chat/completions path and got 400 -> 81002",
+        "ModelArts.81002",
+        id="a_bare_maas_number_in_an_llm_call_is_read_without_the_word_maas",
+    ),
+    pytest.param(
+        "/v1/models works fine but chat with kimi gives 403, code 81004",
+        "ModelArts.81004",
+        id="a_bare_maas_number_in_an_llm_call_is_read_without_the_word_maas",
+    ),
+    pytest.param(
+        "Incident log:\n09:00 APIG.0308 throttling on infer API — resolved by client backoff 09:20\n10:30 APIG.0307 The token must be updated — still failing after the password rotation",
+        "APIG.0307",
+        id="a_code_whose_own_words_say_it_is_over_gives_way_to_the_one_that_goes_on",
+    ),
+    pytest.param(
+        "Old error was APIG.1009 (wrong secret, fixed). New error after switching to the token URL: APIG.0301 x-auth-token not found",
+        "APIG.0301",
+        id="a_code_whose_own_words_say_it_is_over_gives_way_to_the_one_that_goes_on",
+    ),
+    pytest.param(
+        "Handover:\n- RESOLVED: APIG.0203 backend timeout on the summariser\n- OPEN: MaaS summariser returns 81001 Prompt length exceeds for long contracts",
+        "ModelArts.81001",
+        id="a_code_whose_own_words_say_it_is_over_gives_way_to_the_one_that_goes_on",
+    ),
+    pytest.param(
+        "ModelArts のリアルタイムサービスが「デプロイ中」のまま動きません。ログにエラーはありません",
+        "deploy-stuck-deploying",
+        id="japanese_state_names_and_bug_report_tickets_are_answered",
+    ),
+    pytest.param(
+        "ModelArtsの推論サービスが「アラーム」状態で、予測がときどき失敗します",
+        "service-alarm",
+        id="japanese_state_names_and_bug_report_tickets_are_answered",
+    ),
+    pytest.param(
+        "[FIRING] realtime-service 'scorer' status=Alarm (ModelArts console), 2 of 3 instances unhealthy",
+        "service-alarm",
+        id="japanese_state_names_and_bug_report_tickets_are_answered",
+    ),
+    pytest.param(
+        "推論URLにブラウザでアクセスすると Method Not Allowed が返ります",
+        "method-not-allowed",
+        id="japanese_state_names_and_bug_report_tickets_are_answered",
+    ),
+    pytest.param(
+        "JIRA ML-12: service fails to deploy\nDescription: the ModelArts real-time service deploy runs 30 min, then events show 'failed to pull image, retry later'.",
+        "deploy-image-pull-failed",
+        id="japanese_state_names_and_bug_report_tickets_are_answered",
+    ),
+    pytest.param(
+        "service stuck in Deploying for 40 minutes, logs are completely clean, events nothing. custom image",
+        "deploy-stuck-deploying",
+        id="a_description_and_its_playbooks_own_symptom_agreeing_need_no_modelarts_word",
+    ),
+    pytest.param(
+        "our service has been in Alarm state since 3am and predictions fail intermittently. memory climbs",
+        "service-alarm",
+        id="a_description_and_its_playbooks_own_symptom_agreeing_need_no_modelarts_word",
+    ),
+    pytest.param(
+        "@oncall LangChain agent -> api.modelarts-maas.com/v2 returns 401 ModelArts.81003. Key was created in the Hong Kong console. is that it?",
+        "ModelArts.81003",
+        id="a_mention_opening_a_message_and_what_went_wrong_in_other_words_report_a_code",
+    ),
+    pytest.param(
+        "batch service: ModelArts.3551 OBS path obs://bkt/out/ does not exist.",
+        "ModelArts.3551",
+        id="a_mention_opening_a_message_and_what_went_wrong_in_other_words_report_a_code",
+    ),
+    pytest.param(
+        "Bonjour, notre service ModelArts renvoie APIG.0308 quand on lance le batch nocturne",
+        "APIG.0308",
+        id="a_mention_opening_a_message_and_what_went_wrong_in_other_words_report_a_code",
+    ),
+    pytest.param(
+        "MaaSのキーにIPホワイトリストを設定したらCIから 81015 が返る",
+        "ModelArts.81015",
+        id="a_mention_opening_a_message_and_what_went_wrong_in_other_words_report_a_code",
+    ),
+    pytest.param(
+        "图片太大，81118 超出像素限制，MaaS 多模态接口",
+        "ModelArts.81118",
+        id="a_mention_opening_a_message_and_what_went_wrong_in_other_words_report_a_code",
+    ),
+    pytest.param(
+        'Subject: Re: OCR API broken since this morning\n\nevery call to our ModelArts OCR service returns:\n  HTTP 403\n  {"error_code":"ModelArts.4116","error_msg":"User has been owed. Please recharge."}',
+        "ModelArts.4116",
+        id="a_modelarts_service_named_like_a_cloud_api_and_terse_reports_are_answered",
+    ),
+    pytest.param(
+        "predicting through apig: APIG.2212 each time",
+        "APIG.2212",
+        id="a_modelarts_service_named_like_a_cloud_api_and_terse_reports_are_answered",
+    ),
+    pytest.param(
+        "MaaS の呼び出しで ModelArts.81101 レート制限超過 (429)",
+        "ModelArts.81101",
+        id="a_modelarts_service_named_like_a_cloud_api_and_terse_reports_are_answered",
+    ),
+    pytest.param(
+        "never seen this one — APIG.2213 from the inference endpoint, 400, only through the partner SSO",
+        "APIG.2213",
+        id="where_a_code_came_from_reports_it",
+    ),
+    pytest.param(
+        "MaaS: ModelArts.81007 on a chat completion, 400, message 'unknown'.",
+        "ModelArts.81XXX",
+        id="where_a_code_came_from_reports_it",
+    ),
+]
 
-
-@pytest.mark.parametrize(
-    "text",
-    [
+SILENT = [
+    pytest.param(
         "MaaS usage this month: 81003 thousand input tokens on deepseek, way over budget",
+        id="a_bare_maas_number_that_counts_names_or_maps_is_not_a_code",
+    ),
+    pytest.param(
         "we served 81101 requests through maas yesterday, new record",
+        id="a_bare_maas_number_that_counts_names_or_maps_is_not_a_code",
+    ),
+    pytest.param(
         "maas migration appendix updated: 4905 -> 81003 in the code mapping",
+        id="a_bare_maas_number_that_counts_names_or_maps_is_not_a_code",
+    ),
+    pytest.param(
         "the maas order 81101 shipped, tracking attached",
-    ],
-)
-def test_a_bare_maas_number_that_counts_names_or_maps_is_not_a_code(matcher, text):
-    assert said(matcher, text) is None
-
-
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        ("modelarts inference 2.0 llm service, CF2.E00003 when max_tokens=16000", "CF2.E00003"),
-        ("リアルタイムサービスの推論で ModelArts.4503 のタイムアウトが頻発しています", "ModelArts.4503"),
-        ("account suspended? predictions say ModelArts.4118", "ModelArts.4118"),
-    ],
-)
-def test_a_code_told_with_its_circumstance_is_reported(matcher, text, code):
-    assert said(matcher, text) == code
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        id="a_bare_maas_number_that_counts_names_or_maps_is_not_a_code",
+    ),
+    pytest.param(
         "Hypothetically, if the account goes into arrears, do MaaS calls fail with ModelArts.81006 right away?",
+        id="a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure",
+    ),
+    pytest.param(
         "Cost question: does a failed MaaS call with ModelArts.81001 get billed?",
+        id="a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure",
+    ),
+    pytest.param(
         "日报：MaaS 调用量 120万次，主要是 ModelArts.81101，已经加了限流，今天无新增告警",
+        id="a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure",
+    ),
+    pytest.param(
         "the incident from Tuesday (ModelArts.4700 during platform upgrade) is closed",
+        id="a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure",
+    ),
+    pytest.param(
         "// TODO handle ModelArts.4905 when the MaaS key is missing",
+        id="a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure",
+    ),
+    pytest.param(
         "grafana alert definition draft: fire when count of APIG.0301 > 50 in 10m (not firing, just setting it up)",
-    ],
-)
-def test_a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure(matcher, text):
-    assert said(matcher, text) is None
-
-
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        ("sent x-api-key header to the /v2/chat/completions path and got 400 -> 81002", "ModelArts.81002"),
-        ("/v1/models works fine but chat with kimi gives 403, code 81004", "ModelArts.81004"),
-    ],
-)
-def test_a_bare_maas_number_in_an_llm_call_is_read_without_the_word_maas(matcher, text, code):
-    assert said(matcher, text) == code
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        id="a_supposed_case_a_closed_incident_or_a_rule_is_not_a_failure",
+    ),
+    pytest.param(
         "what does ModelArts.81114 mean in general? saw it in a blog post",
+        id="read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure",
+    ),
+    pytest.param(
         "lol imagine getting APIG.0308 on a friday evening 😂",
+        id="read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure",
+    ),
+    pytest.param(
         "nvm, the ModelArts.4302 was from the staging doc example, not a real failure",
+        id="read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure",
+    ),
+    pytest.param(
         "本地 vllm 起的 qwen 报 maximum context length，和华为云无关",
+        id="read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure",
+    ),
+    pytest.param(
         "文档里 APIG.0101 的解释是 API 不存在，对吧？只是确认下",
+        id="read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure",
+    ),
+    pytest.param(
         "APIG.0301 の意味をドキュメントにまとめました（障害ではありません）",
+        id="read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure",
+    ),
+    pytest.param(
         "自动学习任务失败 ModelArts.0110",
+        id="read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure",
+    ),
+    pytest.param(
         "tabletop exercise scenario: 'assume MaaS returns 81010 for 30 minutes'. what's our comms plan?",
-    ],
-)
-def test_read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure(matcher, text):
-    assert said(matcher, text) is None
+        id="read_in_a_blog_imagined_disowned_confirmed_or_from_another_surface_is_not_a_failure",
+    ),
+    pytest.param(
+        "nit: rename ERR_MR_0105 to ERR_RECOGNITION_FAILED for readability (errors.go line 44)",
+        id="identifiers_doc_excerpts_meaning_questions_and_tips_are_not_failures",
+    ),
+    pytest.param(
+        "docs excerpt: 'ModelArts.4206: Excessive number of requests. Solution: reduce the request rate.'",
+        id="identifiers_doc_excerpts_meaning_questions_and_tips_are_not_failures",
+    ),
+    pytest.param(
+        "APIG.0308 って一般的にどういう意味ですか？今はエラー出てません",
+        id="identifiers_doc_excerpts_meaning_questions_and_tips_are_not_failures",
+    ),
+    pytest.param(
+        "tip: set the openai client timeout to 120s when streaming from MaaS — sharing in case it helps",
+        id="identifiers_doc_excerpts_meaning_questions_and_tips_are_not_failures",
+    ),
+    pytest.param(
+        "ModuleNotFoundError: No module named 'torchvision' when running train.py on my laptop",
+        id="a_generic_exception_or_another_platforms_deploy_is_not_enough",
+    ),
+    pytest.param(
+        "Vercel deployment stuck in Deploying for 20 minutes",
+        id="a_generic_exception_or_another_platforms_deploy_is_not_enough",
+    ),
+    pytest.param(
+        "Grafana panel title: 'ModelArts.4503 count (24h)' shows 0 — dashboard works",
+        id="a_zero_count_a_recovery_feedback_on_the_bot_or_a_doc_example_is_not_a_failure",
+    ),
+    pytest.param(
+        "[RESOLVED:1] InferErrors svc=ocr-prod code=ModelArts.4302 — instances healthy again since 10:42",
+        id="a_zero_count_a_recovery_feedback_on_the_bot_or_a_doc_example_is_not_a_failure",
+    ),
+    pytest.param(
+        "我觉得机器人对 81011 的回答太长了，能不能精简一下",
+        id="a_zero_count_a_recovery_feedback_on_the_bot_or_a_doc_example_is_not_a_failure",
+    ),
+    pytest.param(
+        "写文档：APIG.0201 请求体过大（示例，不是报错）",
+        id="a_zero_count_a_recovery_feedback_on_the_bot_or_a_doc_example_is_not_a_failure",
+    ),
+    pytest.param(
+        '$ curl -s https://api.modelarts-maas.com/v1/models -H "Authorization: Bearer $KEY" | jq \'.data[].id\'\n"DeepSeek-V3"\n"qwen3-32b"',
+        id="a_model_list_a_one_line_match_or_a_japanese_training_job_is_not_a_failure",
+    ),
+    pytest.param(
+        'match err.code.as_str() { "ModelArts.81003" => Err(AuthError::BadKey), "ModelArts.81101" => Err(Throttled) }',
+        id="a_model_list_a_one_line_match_or_a_japanese_training_job_is_not_a_failure",
+    ),
+    pytest.param(
+        "学習ジョブが ModelArts.2763 で失敗しました",
+        id="a_model_list_a_one_line_match_or_a_japanese_training_job_is_not_a_failure",
+    ),
+    pytest.param(
+        "What would happen if our MaaS key leaked? Would we see 81015 if we set an IP allowlist? Just thinking ahead.",
+        id="a_supposed_case_a_zero_grep_doc_reading_or_a_plan_is_not_a_failure",
+    ),
+    pytest.param(
+        "grep -c 'ModelArts.4503' predictor.log → 0 for the last 24h. nice",
+        id="a_supposed_case_a_zero_grep_doc_reading_or_a_plan_is_not_a_failure",
+    ),
+    pytest.param(
+        "Reading the ModelArts docs: 'Deploying' stuck usually = wrong port (default 8080). Adding it to our checklist.",
+        id="a_supposed_case_a_zero_grep_doc_reading_or_a_plan_is_not_a_failure",
+    ),
+    pytest.param(
+        "是否有人知道新版推理的请求超时在哪里配置？我们准备把上限调到 120 秒",
+        id="a_supposed_case_a_zero_grep_doc_reading_or_a_plan_is_not_a_failure",
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        (
-            "Incident log:\n09:00 APIG.0308 throttling on infer API — resolved by client backoff 09:20\n"
-            "10:30 APIG.0307 The token must be updated — still failing after the password rotation",
-            "APIG.0307",
-        ),
-        (
-            "Old error was APIG.1009 (wrong secret, fixed). New error after switching to the token URL: "
-            "APIG.0301 x-auth-token not found",
-            "APIG.0301",
-        ),
-        (
-            "Handover:\n- RESOLVED: APIG.0203 backend timeout on the summariser\n"
-            "- OPEN: MaaS summariser returns 81001 Prompt length exceeds for long contracts",
-            "ModelArts.81001",
-        ),
-    ],
-)
-def test_a_code_whose_own_words_say_it_is_over_gives_way_to_the_one_that_goes_on(matcher, text, code):
+@pytest.mark.parametrize(("text", "code"), ANSWERED)
+def test_a_failure_reported_in_this_shape_gets_its_playbook(matcher, text, code):
     assert said(matcher, text) == code
+
+
+@pytest.mark.parametrize("text", SILENT)
+def test_talk_that_names_a_code_without_a_failure_stays_silent(matcher, text):
+    assert said(matcher, text) is None
 
 
 def test_a_failure_that_passed_by_itself_is_still_answered(matcher):
     text = "MaaS returned ModelArts.81010 for about 15 min this afternoon on qwen3, then recovered. why?"
     assert said(matcher, text) == "ModelArts.81010"
-
-
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        (
-            "ModelArts のリアルタイムサービスが「デプロイ中」のまま動きません。ログにエラーはありません",
-            "deploy-stuck-deploying",
-        ),
-        ("ModelArtsの推論サービスが「アラーム」状態で、予測がときどき失敗します", "service-alarm"),
-        (
-            "[FIRING] realtime-service 'scorer' status=Alarm (ModelArts console), 2 of 3 instances unhealthy",
-            "service-alarm",
-        ),
-        ("推論URLにブラウザでアクセスすると Method Not Allowed が返ります", "method-not-allowed"),
-        (
-            "JIRA ML-12: service fails to deploy\nDescription: the ModelArts real-time service deploy runs 30 min, "
-            "then events show 'failed to pull image, retry later'.",
-            "deploy-image-pull-failed",
-        ),
-    ],
-)
-def test_japanese_state_names_and_bug_report_tickets_are_answered(matcher, text, code):
-    assert said(matcher, text) == code
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "nit: rename ERR_MR_0105 to ERR_RECOGNITION_FAILED for readability (errors.go line 44)",
-        "docs excerpt: 'ModelArts.4206: Excessive number of requests. Solution: reduce the request rate.'",
-        "APIG.0308 って一般的にどういう意味ですか？今はエラー出てません",
-        "tip: set the openai client timeout to 120s when streaming from MaaS — sharing in case it helps",
-    ],
-)
-def test_identifiers_doc_excerpts_meaning_questions_and_tips_are_not_failures(matcher, text):
-    assert said(matcher, text) is None
 
 
 def test_a_long_logs_routine_lines_and_other_systems_lines_raise_nothing(matcher):
@@ -1068,115 +1227,3 @@ def test_a_long_logs_routine_lines_and_other_systems_lines_raise_nothing(matcher
     routine.insert(15, "2026-03-16 05:00:00 WARN  nginx - upstream timed out (110: Connection timed out) while reading")
     routine.insert(20, "2026-03-21 06:00:00 ERROR openai - RateLimitError: 429 - Rate limit reached for gpt-4o-mini")
     assert said(matcher, "\n".join(routine)) is None
-
-
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        (
-            "service stuck in Deploying for 40 minutes, logs are completely clean, events nothing. custom image",
-            "deploy-stuck-deploying",
-        ),
-        (
-            "our service has been in Alarm state since 3am and predictions fail intermittently. memory climbs",
-            "service-alarm",
-        ),
-    ],
-)
-def test_a_description_and_its_playbooks_own_symptom_agreeing_need_no_modelarts_word(matcher, text, code):
-    assert said(matcher, text) == code
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "ModuleNotFoundError: No module named 'torchvision' when running train.py on my laptop",
-        "Vercel deployment stuck in Deploying for 20 minutes",
-    ],
-)
-def test_a_generic_exception_or_another_platforms_deploy_is_not_enough(matcher, text):
-    assert said(matcher, text) is None
-
-
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        (
-            "@oncall LangChain agent -> api.modelarts-maas.com/v2 returns 401 ModelArts.81003. "
-            "Key was created in the Hong Kong console. is that it?",
-            "ModelArts.81003",
-        ),
-        ("batch service: ModelArts.3551 OBS path obs://bkt/out/ does not exist.", "ModelArts.3551"),
-        ("Bonjour, notre service ModelArts renvoie APIG.0308 quand on lance le batch nocturne", "APIG.0308"),
-        ("MaaSのキーにIPホワイトリストを設定したらCIから 81015 が返る", "ModelArts.81015"),
-        ("图片太大，81118 超出像素限制，MaaS 多模态接口", "ModelArts.81118"),
-    ],
-)
-def test_a_mention_opening_a_message_and_what_went_wrong_in_other_words_report_a_code(matcher, text, code):
-    assert said(matcher, text) == code
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Grafana panel title: 'ModelArts.4503 count (24h)' shows 0 — dashboard works",
-        "[RESOLVED:1] InferErrors svc=ocr-prod code=ModelArts.4302 — instances healthy again since 10:42",
-        "我觉得机器人对 81011 的回答太长了，能不能精简一下",
-        "写文档：APIG.0201 请求体过大（示例，不是报错）",
-    ],
-)
-def test_a_zero_count_a_recovery_feedback_on_the_bot_or_a_doc_example_is_not_a_failure(matcher, text):
-    assert said(matcher, text) is None
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "$ curl -s https://api.modelarts-maas.com/v1/models -H \"Authorization: Bearer $KEY\" | jq '.data[].id'\n"
-        '"DeepSeek-V3"\n"qwen3-32b"',
-        'match err.code.as_str() { "ModelArts.81003" => Err(AuthError::BadKey), "ModelArts.81101" => Err(Throttled) }',
-        "学習ジョブが ModelArts.2763 で失敗しました",
-    ],
-)
-def test_a_model_list_a_one_line_match_or_a_japanese_training_job_is_not_a_failure(matcher, text):
-    assert said(matcher, text) is None
-
-
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        (
-            "Subject: Re: OCR API broken since this morning\n\nevery call to our ModelArts OCR service returns:\n"
-            '  HTTP 403\n  {"error_code":"ModelArts.4116","error_msg":"User has been owed. Please recharge."}',
-            "ModelArts.4116",
-        ),
-        ("predicting through apig: APIG.2212 each time", "APIG.2212"),
-        ("MaaS の呼び出しで ModelArts.81101 レート制限超過 (429)", "ModelArts.81101"),
-    ],
-)
-def test_a_modelarts_service_named_like_a_cloud_api_and_terse_reports_are_answered(matcher, text, code):
-    assert said(matcher, text) == code
-
-
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        ("never seen this one — APIG.2213 from the inference endpoint, 400, only through the partner SSO", "APIG.2213"),
-        ("MaaS: ModelArts.81007 on a chat completion, 400, message 'unknown'.", "ModelArts.81XXX"),
-    ],
-)
-def test_where_a_code_came_from_reports_it(matcher, text, code):
-    assert said(matcher, text) == code
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "What would happen if our MaaS key leaked? Would we see 81015 if we set an IP allowlist? Just thinking ahead.",
-        "grep -c 'ModelArts.4503' predictor.log → 0 for the last 24h. nice",
-        "Reading the ModelArts docs: 'Deploying' stuck usually = wrong port (default 8080). Adding it to our checklist.",
-        "是否有人知道新版推理的请求超时在哪里配置？我们准备把上限调到 120 秒",
-    ],
-)
-def test_a_supposed_case_a_zero_grep_doc_reading_or_a_plan_is_not_a_failure(matcher, text):
-    assert said(matcher, text) is None
