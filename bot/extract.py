@@ -150,7 +150,7 @@ _FOREIGN_WORDS = frozenset(
 _FOREIGN_PHRASES = ("npm err", "microsoft.", "google.api", "阿里云", "ora-0", "ora-1", "ora-2", "api.openai.com",
                     "openai.azure.com", "x-amzn", "x-amz-", "火山方舟", "volcengine")  # fmt: skip
 _OTHER_COMPONENT = _FOREIGN_WORDS | {"ldap", "smtp", "s3", "jvm", "cassandra", "rabbitmq", "zookeeper", "consul", "gpt",
-                                     "claude", "gemini", "anthropic"}  # fmt: skip
+                                     "claude", "gemini", "anthropic", "localhost"}  # fmt: skip
 """Systems a log line may come from that are not ModelArts (other providers' models among them)."""
 _OTHER_PROVIDER = re.compile(
     r"(?:https?://|host: ?)[\w.-]*\b(?:aliyuncs\.com|azure\.com|openai\.com|amazonaws\.com|googleapis\.com"
@@ -644,17 +644,23 @@ class OtherSystems:
 def routine_lines_dropped(text: str) -> str:
     """``text`` without its routine log lines (INFO, DEBUG, TRACE) and, in a log of many lines, without other
     systems' lines: a log's own errors and the writer's words."""
+    log = len(LOG_STAMP.findall(text, 0, LOG_SCAN)) >= LOG_LINES  # counted before its routine lines go
     text = _QUIET_LOG_LINE.sub("", text) if _QUIET_LOG_LINE.search(text) else text
-    if len(LOG_STAMP.findall(text, 0, LOG_SCAN)) < LOG_LINES:
+    if not log:
         return text
     return "\n".join(line for line in text.split("\n") if not _other_systems_line(line.lower()))
 
 
+_LEVEL_HEAD = re.compile(r"[ \t]*(?:error|warn(?:ing)?|fatal|critical)\b")
+"""A log line without its time stamp, opening with its level (``ERROR psycopg2.OperationalError: ...``)."""
+
+
 def _other_systems_line(line: str) -> bool:
-    """A timestamped log line naming another system and nothing of ModelArts or MaaS."""
+    """A log line (time-stamped, or opening with its level) naming another system and nothing of ModelArts or
+    MaaS."""
     words = set(_WORDS.findall(line))
     return (
-        LOG_STAMP.match(line) is not None
+        (LOG_STAMP.match(line) is not None or _LEVEL_HEAD.match(line) is not None)
         and _mentions(line, words, _OTHER_COMPONENT, _FOREIGN_PHRASES)
         and not _mentions(line, words, _CONTEXT_WORDS, _CONTEXT_PHRASES)
     )

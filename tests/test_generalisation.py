@@ -918,6 +918,11 @@ def test_a_mock_or_a_zero_count_is_not_a_failure(matcher, text):
 # confirms; and the talk that names codes without a failure.
 ANSWERED = [
     pytest.param(
+        "openai.APIConnectionError: Connection error. base_url=https://api.modelarts-maas.com/v2",
+        "client-network",
+        id="the_openai_sdks_connection_error_is_a_network_failure",
+    ),
+    pytest.param(
         "incident update: maas deepseek calls failing with 81010 since 09:12, failed over to qwen",
         "ModelArts.81010",
         id="a_bare_maas_number_is_a_code_unless_it_counts_or_names_something",
@@ -1060,6 +1065,16 @@ ANSWERED = [
 ]
 
 SILENT = [
+    pytest.param(
+        "\n".join(
+            [
+                f"2025-10-{d:02d} 0{d % 10}:00:00,100 INFO  worker - processed batch {d} on /v1/infers/ab12 in 40ms"
+                for d in range(1, 13)
+            ]
+            + ["ERROR psycopg2.OperationalError: could not connect to server: Connection refused"]
+        ),
+        id="a_long_logs_unstamped_error_line_of_another_system",
+    ),
     pytest.param(
         "MaaS usage this month: 81003 thousand input tokens on deepseek, way over budget",
         id="a_bare_maas_number_that_counts_names_or_maps_is_not_a_code",
