@@ -133,7 +133,7 @@ _CONTEXT_WORDS = frozenset({"modelarts", "apig", "huaweicloud", "huaweicloudapis
 _CONTEXT_PHRASES = (
     "modelarts", "model arts", "huawei cloud", "x-auth-token", "x-apig-appcode", "customize_service", "real-time service", "realtime service", "real time service", "real-time svc", "realtime svc", "words_result",
     "usage guide", "在线服务", "推理服务", "华为云", "调用指南", "批量服务",
-    "リアルタイムサービス", "推論サービス", "推論url", "推論api", "推論エンドポイント", "モデルアーツ",
+    "huawei gateway", "huawei api", "huawei endpoint", "huawei's gateway", "リアルタイムサービス", "推論サービス", "推論url", "推論api", "推論エンドポイント", "モデルアーツ",
     # ModelArts's own inference base classes (model_service.pytorch_model_service...)
     "model_service.",
     # Huawei Cloud's own region ids (ap-southeast-1 and the like are other clouds' too)

@@ -194,3 +194,15 @@ def test_a_huge_paste_is_read_at_its_head_and_its_tail_and_flagged():
 )
 def test_a_thing_that_stopped_working_is_a_failure(text, failed):
     assert extract(text).failed is failed
+
+
+@pytest.mark.parametrize(
+    "text, context",
+    [
+        ("since tuesday every call gets 401 from the huawei gateway", True),
+        ("the huawei api answers 403 for our batch job", True),
+        ("my huawei phone drops wifi every hour", False),
+    ],
+)
+def test_the_huawei_gateway_or_api_is_modelarts_context(text, context):
+    assert extract(text).context is context

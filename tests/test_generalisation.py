@@ -918,6 +918,11 @@ def test_a_mock_or_a_zero_count_is_not_a_failure(matcher, text):
 # confirms; and the talk that names codes without a failure.
 ANSWERED = [
     pytest.param(
+        "ModelArts のデプロイが Deploying のまま30分進みません。ログにはエラーなし",
+        "deploy-stuck-deploying",
+        id="the_english_state_name_in_a_japanese_sentence",
+    ),
+    pytest.param(
         "openai.APIConnectionError: Connection error. base_url=https://api.modelarts-maas.com/v2",
         "client-network",
         id="the_openai_sdks_connection_error_is_a_network_failure",
