@@ -481,8 +481,9 @@ class CodeHit:
     status: int | None
     message: str | None
     resolved: bool = False
-    """History, not news: it stands under an alert that says it is over ("[RESOLVED]", "✅", "已恢复"), or the
-    paste only talks about it (``Evidence.talk``)."""
+    """History, not news: its own words say it is over ("RESOLVED: APIG.0203", "fixed the 81003"), or, when they
+    say nothing either way, it stands under an alert that says so ("[RESOLVED]", "✅", "已恢复"); or the paste only
+    talks about it (``Evidence.talk``)."""
     depth: int = 0
     """How deep in quoted mail it stands ("> > "): deeper is older."""
     referenced: bool = False

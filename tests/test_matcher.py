@@ -277,6 +277,8 @@ CORPORA = [
     ("described_round41.jsonl", 0.99, 0.01),
     ("clients_round18.jsonl", 1.00, 0.01),
     ("described_round42.jsonl", 0.98, 0.01),
+    ("clients_round19.jsonl", 0.98, 0.03),
+    ("described_round43.jsonl", 0.96, 0.01),
 ]
 
 
