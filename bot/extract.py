@@ -172,11 +172,11 @@ _NOT_MODELARTS = re2.compile(
 not ModelArts)."""
 _MAAS_WORDS = frozenset({"maas", "inferhub", "span_id"})
 _MAAS_PHRASES = ("modelarts studio", "x-span-id", "预置服务", "内置服务")
-_LLM_CALL_WORDS = frozenset(
-    {"completions", "bearer", "apikey", "deepseek", "qwen", "qwen3", "kimi", "glm", "llm", "rpm", "tpm"}
-)
-_LLM_CALL_PHRASES = ("api key", "api-key", "tokens per minute", "大模型")
-"""Signs of a call to an LLM (the endpoint, the key, a model MaaS serves): with them a bare 81xxx reads as MaaS's."""
+_LLM_CALL_WORDS = _MAAS_WORDS | {"completions", "bearer", "apikey", "deepseek", "qwen", "qwen3", "kimi", "glm", "llm",
+                                  "rpm", "tpm"}  # fmt: skip
+_LLM_CALL_PHRASES = (*_MAAS_PHRASES, "api key", "api-key", "tokens per minute", "大模型")
+"""MaaS's own words and the signs of a call to an LLM (the endpoint, the key, a model MaaS serves): with them a bare
+81xxx reads as MaaS's."""
 _CLASSIC_WORDS = frozenset({"erno", "appcode", "infers"})
 _CLASSIC_PHRASES = ("x-auth-token", "x-apig-appcode", "customize_service", "words_result", ".apig.", "inference 2.0",
                     "inference-2.0", "推理2.0", "推理 2.0", "新版推理")  # fmt: skip
@@ -550,6 +550,9 @@ class Evidence:
     """Hops the paste says did not answer ("from ModelArts itself, not the gateway")."""
     signs: frozenset[str] = frozenset()
     """The knowledge base's symptom patterns found in the text (filled in by the matcher, in one RE2 pass)."""
+    own_text: str = ""
+    """The text without a log's routine lines and other systems' lines (``routine_lines_dropped``): its own errors
+    and the writer's words, what durations and descriptions are read from."""
 
 
 def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
@@ -564,10 +567,7 @@ def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
         _OTHER_PROVIDER.search(lower) is not None and _HUAWEI_HOST.search(lower) is None
     )
     context = context and not disowned
-    maas = _mentions(lower, words, _MAAS_WORDS, _MAAS_PHRASES) or _mentions(
-        lower, words, _LLM_CALL_WORDS, _LLM_CALL_PHRASES
-    )
-    hits = list(_codes(text, maas=maas, says=says))
+    hits = list(_codes(text, maas=_mentions(lower, words, _LLM_CALL_WORDS, _LLM_CALL_PHRASES), says=says))
     succeeded = {hit.code for hit in hits if _succeeded(hit)}  # a code seen answering success
     codes = tuple(hit for hit in hits if hit.code not in succeeded)
     urls = tuple(_urls(text))
@@ -583,6 +583,7 @@ def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
     if talk:
         codes = tuple(replace(h, resolved=True) for h in codes)
     blamed, cleared = _hops(lower)
+    own_text = routine_lines_dropped(text)
     return Evidence(
         text=text,
         truncated=truncated,
@@ -599,7 +600,7 @@ def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
         route=_route(lower, words, urls, codes),
         surface=_surface(lower, codes, addressed, disowned),
         # a log's routine lines ("next run in 47s") time nothing that failed
-        durations=tuple(sorted({round(d, 1) for d in _durations(routine_lines_dropped(lower))}))[-MAX_DURATIONS:],
+        durations=tuple(sorted({round(d, 1) for d in _durations(own_text.lower())}))[-MAX_DURATIONS:],
         failed=not talk
         and (
             (bool(codes) and reported)
@@ -610,6 +611,7 @@ def extract(paste: str | bytes, says: Says | None = None) -> Evidence:
         reported=reported,
         blamed=blamed,
         cleared=cleared,
+        own_text=own_text,
     )
 
 
@@ -1012,11 +1014,17 @@ def _reports(clause: str) -> bool:
 
 def _clause(text: str, start: int, end: int) -> str:
     """The words around a code, up to ``CLAUSE`` characters either side, within its sentence."""
+    before, after = _clause_sides(text, start, end)
+    return before + " " + after
+
+
+def _clause_sides(text: str, start: int, end: int) -> tuple[str, str]:
+    """The words before and after the code at ``start:end``, up to ``CLAUSE`` characters each, within its sentence."""
     before = text[max(0, start - CLAUSE) : start]
     cut = [m.end() for m in _CLAUSE_END.finditer(before)]
     after = text[end : end + CLAUSE]
     stop = _CLAUSE_END.search(after)
-    return before[cut[-1] if cut else 0 :] + " " + after[: stop.start() if stop else len(after)]
+    return before[cut[-1] if cut else 0 :], after[: stop.start() if stop else len(after)]
 
 
 def _history(text: str, start: int, end: int, alerts: list[tuple[int, bool]]) -> bool:
@@ -1024,11 +1032,8 @@ def _history(text: str, start: int, end: int, alerts: list[tuple[int, bool]]) ->
     words that it goes on ("still failing", "OPEN:", "new error") make it news; words that it is over, right before
     it or after it ("RESOLVED: APIG.0203", "fixed the 81003", "APIG.1009 (wrong secret, fixed)") make it history.
     Else the alert header above it decides."""
-    cut = [m.end() for m in _CLAUSE_END.finditer(text, max(0, start - CLAUSE), start)]
-    before = text[cut[-1] if cut else max(0, start - CLAUSE) : start]
-    after = text[end : end + CLAUSE]
-    stop = _CLAUSE_END.search(after)
-    after = _NEXT_CODE.split(after[: stop.start() if stop else len(after)], 1)[0]
+    before, after = _clause_sides(text, start, end)
+    after = _NEXT_CODE.split(after, 1)[0]
     if _GOES_ON.search(before) or _GOES_ON.search(after):
         return False
     if _WAS_OVER.search(before) or _OVER_AFTER.search(after):

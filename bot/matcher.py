@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
 from bot.description_index import DescriptionHit
-from bot.extract import LOG_STAMP, CodeHit, Evidence, OtherSystems, extract, routine_lines_dropped, told
+from bot.extract import LOG_STAMP, CodeHit, Evidence, OtherSystems, extract, told
 from bot.findings import Candidate, Diagnosis
 from bot.knowledge import Entry, KnowledgeBase, quotable
 from bot.message_index import MessageHit, PasteView
@@ -416,7 +416,7 @@ class Matcher:
         s = self.scoring
         if not ev.failed or ev.surface is Surface.MANAGEMENT or ev.foreign or len(ev.text) > s.description_scan:
             return
-        text = routine_lines_dropped(ev.text)  # what a log does every minute describes no failure
+        text = ev.own_text  # what a log does every minute describes no failure
         if not told(text):
             return  # a question or a note about the product, not a failure told
         best: dict[str, tuple[float, Entry]] = {}
@@ -503,7 +503,6 @@ class Matcher:
         return any(fuzz.ratio(default_process(m), target) >= self.scoring.explains_ratio for m in texts)
 
 
-"""A timestamped log line: a paste that has one is a log from somewhere, not a description in someone's words."""
 _OWN_MACHINERY = (Layer.DISPATCHER, Layer.MODEL)
 """Hops whose playbooks speak of ModelArts's own machinery (dispatcher, model import, custom images, batch
 services): a strong description of one needs no other sign of ModelArts. Gateways and LLM engines talk like

@@ -185,24 +185,17 @@ def test_a_huge_paste_is_read_at_its_head_and_its_tail_and_flagged():
 
 
 @pytest.mark.parametrize(
-    "text, failed",
+    "text, field, value",
     [
-        ("after a day the X-Auth-Token stops working on our modelarts service", True),
-        ("the key no longer works on the maas endpoint since the rotation", True),
-        ("the new deployment works fine on our modelarts service", False),
+        # something that stopped working failed; "deployment works" is no "n't work"
+        ("after a day the X-Auth-Token stops working on our modelarts service", "failed", True),
+        ("the key no longer works on the maas endpoint since the rotation", "failed", True),
+        ("the new deployment works fine on our modelarts service", "failed", False),
+        # the huawei gateway or api is ModelArts context; a huawei phone is not
+        ("since tuesday every call gets 401 from the huawei gateway", "context", True),
+        ("the huawei api answers 403 for our batch job", "context", True),
+        ("my huawei phone drops wifi every hour", "context", False),
     ],
 )
-def test_a_thing_that_stopped_working_is_a_failure(text, failed):
-    assert extract(text).failed is failed
-
-
-@pytest.mark.parametrize(
-    "text, context",
-    [
-        ("since tuesday every call gets 401 from the huawei gateway", True),
-        ("the huawei api answers 403 for our batch job", True),
-        ("my huawei phone drops wifi every hour", False),
-    ],
-)
-def test_the_huawei_gateway_or_api_is_modelarts_context(text, context):
-    assert extract(text).context is context
+def test_what_the_words_say_about_failure_and_context(text, field, value):
+    assert getattr(extract(text), field) is value
